@@ -1,0 +1,7 @@
+from django.conf import settings
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    perms = user.permission_set if user is not None and user.is_authenticated else frozenset()
+    return {"anju_perms": perms, "district_name": settings.DISTRICT_NAME}

@@ -1,0 +1,65 @@
+"""Roles and what each may do. This table is the one place where permissions are
+granted; views declare the permission they need, and scoping (which records a role
+sees) lives in `anju.core.scoping`."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    AUTHORITY_OFFICER = "authority_officer", _("Authority officer")
+    STREET_REVIEWER = "street_reviewer", _("Street reviewer")
+    COMMUNITY_WORKER = "community_worker", _("Community worker")
+    OPERATOR_CLERK = "operator_clerk", _("Operator clerk")
+    PROPERTY_STAFF = "property_staff", _("Property staff")
+    PARTNER_AGENCY = "partner_agency", _("Partner agency")
+    AUDITOR = "auditor", _("Auditor")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    TENANT = "tenant", _("Tenant")
+
+
+# GB/T 22239 (等保 2.0) separation of duties: no account holds two of these.
+SEPARATED_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+
+
+class Perm(models.TextChoices):
+    HOUSING_VIEW = "housing.view", _("View estates, buildings and units")
+    HOUSING_CHANGE = "housing.change", _("Change units, their status and rent standards")
+    HOUSEHOLDS_VIEW = "households.view", _("View households and their archives")
+    HOUSEHOLDS_CHANGE = "households.change", _("Change households, documents and paper files")
+    PII_UNMASK = "pii.unmask", _("Reveal full ID and phone numbers")
+    LEDGER_IMPORT = "ledger.import", _("Import the legacy ledger")
+    LEDGER_EXPORT = "ledger.export", _("Export the ledger with full ID numbers")
+    AUDIT_VIEW = "audit.view", _("Search the audit and access logs")
+    USERS_MANAGE = "users.manage", _("Manage user accounts and roles")
+    ORGS_MANAGE = "orgs.manage", _("Manage organisations")
+    APIKEYS_MANAGE = "apikeys.manage", _("Issue and revoke API keys")
+    EXPORT = "export", _("Export lists to Excel")
+
+
+_VIEW = {Perm.HOUSING_VIEW, Perm.HOUSEHOLDS_VIEW, Perm.EXPORT}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.AUTHORITY_OFFICER: frozenset(
+        _VIEW
+        | {
+            Perm.HOUSING_CHANGE,
+            Perm.HOUSEHOLDS_CHANGE,
+            Perm.PII_UNMASK,
+            Perm.LEDGER_IMPORT,
+            Perm.LEDGER_EXPORT,
+        }
+    ),
+    Role.STREET_REVIEWER: frozenset(_VIEW),
+    Role.COMMUNITY_WORKER: frozenset(_VIEW | {Perm.HOUSEHOLDS_CHANGE, Perm.PII_UNMASK}),
+    Role.OPERATOR_CLERK: frozenset(
+        _VIEW | {Perm.HOUSING_CHANGE, Perm.HOUSEHOLDS_CHANGE, Perm.PII_UNMASK}
+    ),
+    Role.PROPERTY_STAFF: frozenset({Perm.HOUSING_VIEW}),
+    Role.PARTNER_AGENCY: frozenset(),
+    Role.AUDITOR: frozenset(_VIEW | {Perm.AUDIT_VIEW}),
+    Role.SYSTEM_ADMIN: frozenset({Perm.ORGS_MANAGE}),
+    Role.SECURITY_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.APIKEYS_MANAGE}),
+    Role.TENANT: frozenset(),
+}
