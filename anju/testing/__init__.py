@@ -1,0 +1,1 @@
+"""Test plumbing shared by the whole suite (see pytest_env)."""

@@ -1,0 +1,44 @@
+"""A tiny pytest plugin that gives the test run its environment.
+
+pytest-django imports anju.settings before any conftest.py runs, and the settings read
+ANJU_* variables at import time, so the defaults have to be in place earlier than a
+conftest could set them. pyproject.toml loads this module with `-p anju.testing.pytest_env`,
+which imports it while pytest parses its options. Variables already set in the
+environment win, so `ANJU_DATABASE_URL=... pytest` runs the suite on PostgreSQL.
+"""
+
+import atexit
+import os
+import shutil
+import tempfile
+
+_scratch = tempfile.mkdtemp(prefix="anju-test-")
+atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
+
+for name, value in {
+    "ANJU_SECRET_KEY": "test-secret-key-not-for-production-0123456789abcdefghijklmnop",
+    "ANJU_DATA_KEY": "test-data-key-not-for-production-0123456789abcdefghijklmnopqr",
+    "ANJU_INSECURE_HTTP": "1",
+    "ANJU_TASKS_IMMEDIATE": "1",
+    # Lock-outs would make tests that log in with a wrong password interfere with each
+    # other; the axes tests turn it back on with override_settings(AXES_ENABLED=True).
+    "ANJU_AXES_ENABLED": "0",
+    "ANJU_MEDIA_ROOT": os.path.join(_scratch, "media"),
+    "ANJU_HUEY_FILE": os.path.join(_scratch, "huey.sqlite3"),
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls the
+    # tests make next to it are still synchronous.
+    "DJANGO_ALLOW_ASYNC_UNSAFE": "1",
+}.items():
+    os.environ.setdefault(name, value)
+
+
+def pytest_configure(config):
+    # Production serves static files through WhiteNoise's manifest storage, which needs
+    # `collectstatic` to have run. Tests render templates without it; live_server serves
+    # the files straight from the finders.
+    from django.conf import settings
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
