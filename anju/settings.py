@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "django_filters",
     "django_otp",
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "anju.core",
     "anju.housing",
     "anju.households",
+    "anju.portal",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +89,8 @@ TEMPLATES = [
         },
     },
 ]
+
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -----------------------------------------------------------------
 DATA_DIR.mkdir(exist_ok=True)
@@ -201,15 +205,18 @@ STATIC_ROOT = env.str("ANJU_STATIC_ROOT", default=str(DATA_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "anju" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.str("ANJU_MEDIA_ROOT", default=str(DATA_DIR / "media"))
+# Hashed, compressed file names in production; plain names when collectstatic has not
+# run (development and tests): ANJU_STATIC_MANIFEST=0.
+STATIC_MANIFEST = env.bool("ANJU_STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 

@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from anju.core import views as core_views
+from anju.core.views.health import healthz
 
 urlpatterns = [
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("anju.core.urls")),
     path("", include("anju.housing.urls")),
     path("", include("anju.households.urls")),
+    path("", include("anju.portal.urls")),
     path("api/v1/", include("anju.api_urls")),
     path("django-admin/", admin.site.urls),
 ]

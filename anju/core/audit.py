@@ -50,6 +50,8 @@ def record_many(*, actor, items, kind: str = AuditKind.CHANGE) -> list[AuditEntr
     """Append entries for (action, target, changes) items in one locked step."""
     ip = current_ip.get()
     actor_label = actor.get_username() if actor is not None else "system"
+    if actor is not None and not isinstance(actor, models.Model):
+        actor = None  # a machine client (API key): recorded by its label only
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         prev = head.last_hash

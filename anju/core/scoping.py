@@ -14,6 +14,8 @@ def _estate_conditions(user) -> Q | None:
     """A Q over Estate fields, or None when the user sees the whole district."""
     if not (user and user.is_authenticated and user.is_active):
         return _NOTHING
+    if getattr(user, "estate_ids", None) is not None:  # a machine client's API key
+        return Q(pk__in=user.estate_ids)
     roles = user.role_set
     if roles & DISTRICT_WIDE:
         return None

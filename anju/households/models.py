@@ -26,9 +26,10 @@ class HouseholdStatus(models.TextChoices):
 
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(
-            estate_q(user, "estate") | (Q(estate__isnull=True) & community_q(user, "community"))
-        )
+        estates = estate_q(user, "estate")
+        if not estates:  # an empty Q means the whole district
+            return self.all()
+        return self.filter(estates | (Q(estate__isnull=True) & community_q(user, "community")))
 
 
 class Household(models.Model):

@@ -1,1 +1,22 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("households/", views.household_list, name="household_list"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/documents/", views.document_add, name="document_add"),
+    path(
+        "households/<int:pk>/documents/<int:doc_pk>/",
+        views.document_download,
+        name="document_download",
+    ),
+    path("households/<int:pk>/paper-file/", views.paper_file_place, name="paper_file_place"),
+    path("households/<int:pk>/paper-file/loans/", views.paper_file_lend, name="paper_file_lend"),
+    path(
+        "households/<int:pk>/paper-file/loans/<int:loan_pk>/return/",
+        views.paper_file_return,
+        name="paper_file_return",
+    ),
+    path("members/<int:pk>/reveal/<str:field>/", views.member_reveal, name="member_reveal"),
+]

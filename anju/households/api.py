@@ -1,0 +1,97 @@
+from datetime import date
+from decimal import Decimal
+
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from anju.core.api_auth import require, scoped
+from anju.core.roles import Perm
+
+from . import selectors
+
+router = Router(tags=["households"])
+
+
+class MemberOut(Schema):
+    """Personal numbers are always masked in the API."""
+
+    id: int
+    household_id: int
+    name: str
+    relation: str
+    id_number_masked: str
+    birth_date: date
+    sex: str
+    phone_masked: str
+    monthly_income: Decimal
+    disability: str
+    special_care: str
+    left_at: date | None
+
+
+class HouseholdOut(Schema):
+    id: int
+    number: str
+    category: str
+    status: str
+    head_name: str | None
+    member_count: int
+    estate_id: int | None
+    unit_id: int | None
+    unit_code: str | None
+
+    @staticmethod
+    def resolve_head_name(obj):
+        return obj.head.name if obj.head_id else None
+
+    @staticmethod
+    def resolve_unit_code(obj):
+        return obj.unit.code if obj.unit_id else None
+
+
+class HouseholdDetailOut(HouseholdOut):
+    members: list[MemberOut]
+
+    @staticmethod
+    def resolve_members(obj):
+        return list(obj.members.all())
+
+
+@router.get("/households", response=list[HouseholdOut])
+@paginate(LimitOffsetPagination)
+def household_list(
+    request, estate: int | None = None, category: str | None = None, number: str | None = None
+):
+    require(request.auth, Perm.HOUSEHOLDS_VIEW)
+    qs = selectors.household_list(request.auth).order_by("number")
+    if estate:
+        qs = qs.filter(estate_id=estate)
+    if category:
+        qs = qs.filter(category=category)
+    if number:
+        qs = qs.filter(number=number)
+    return qs
+
+
+def _household(principal, pk):
+    return selectors.household_list(principal).get(
+        pk=selectors.household_for_user(principal, pk).pk
+    )
+
+
+@router.get("/households/{int:household_id}", response=HouseholdDetailOut)
+def household_detail(request, household_id: int):
+    return scoped(request.auth, _household, household_id, Perm.HOUSEHOLDS_VIEW)
+
+
+@router.get("/households/{int:household_id}/members", response=list[MemberOut])
+def member_list(request, household_id: int):
+    household = scoped(
+        request.auth, selectors.household_for_user, household_id, Perm.HOUSEHOLDS_VIEW
+    )
+    return list(household.members.all())
+
+
+@router.get("/members/{int:member_id}", response=MemberOut)
+def member_detail(request, member_id: int):
+    return scoped(request.auth, selectors.member_for_user, member_id, Perm.HOUSEHOLDS_VIEW)

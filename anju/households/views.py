@@ -1,0 +1,175 @@
+from django.contrib import messages
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from anju.core.access import get_or_404, staff_view
+from anju.core.errors import DomainError
+from anju.core.listing import list_page, sorted_by
+from anju.core.roles import Perm
+
+from . import selectors, services
+from .filters import HouseholdFilter
+from .forms import DocumentForm, LoanForm, PaperFileForm
+from .models import PaperFileLoan
+
+
+@staff_view(Perm.HOUSEHOLDS_VIEW)
+def household_list(request):
+    base = selectors.household_list(request.user)
+    filters = HouseholdFilter(request.GET or None, queryset=base, user=request.user)
+    households = sorted_by(filters.qs, request, {"number", "category", "member_count"}, "number")
+    return list_page(
+        request,
+        "households/household_list.html",
+        households,
+        {"filter": filters},
+        export=(
+            "households.xlsx",
+            [
+                _("Household no."),
+                _("Category"),
+                _("Status"),
+                _("Head"),
+                _("Head's ID number"),
+                _("Members"),
+                _("Estate"),
+                _("Unit"),
+            ],
+            lambda h: [
+                h.number,
+                h.get_category_display(),
+                h.get_status_display(),
+                h.head.name if h.head else "",
+                h.head.id_number_masked if h.head else "",
+                h.member_count,
+                h.estate.name if h.estate else "",
+                h.unit.code if h.unit else "",
+            ],
+        ),
+    )
+
+
+@staff_view(Perm.HOUSEHOLDS_VIEW, find=selectors.household_for_user)
+def household_detail(request, household, pk):
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "household": household,
+            **selectors.archive(household),
+            "document_form": DocumentForm(),
+            "paper_form": PaperFileForm(),
+            "loan_form": LoanForm(),
+        },
+    )
+
+
+def _member_for(user, pk, field):
+    return selectors.member_for_user(user, pk)
+
+
+@staff_view(Perm.PII_UNMASK, find=_member_for, methods=("POST",))
+def member_reveal(request, member, pk, field):
+    try:
+        value = services.member_reveal(member, actor=request.user, field=field)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("household_detail", pk=member.household_id)
+    if request.htmx:
+        return render(request, "households/_revealed.html", {"value": value})
+    messages.info(request, f"{member.name}: {value}")
+    return redirect("household_detail", pk=member.household_id)
+
+
+def _done(request, household, message, exc=None):
+    if exc is not None:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, message)
+    return redirect("household_detail", pk=household.pk)
+
+
+def _form_errors(form) -> str:
+    return "; ".join(
+        f"{form.fields[f].label if f in form.fields else ''}: {m}".lstrip(": ")
+        for f, ms in form.errors.items()
+        for m in ms
+    )
+
+
+@staff_view(Perm.HOUSEHOLDS_CHANGE, find=selectors.household_for_user, methods=("POST",))
+def document_add(request, household, pk):
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("household_detail", pk=household.pk)
+    try:
+        services.document_add(household, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        return _done(request, household, "", exc)
+    return _done(request, household, _("Document added to the archive."))
+
+
+@staff_view(Perm.HOUSEHOLDS_CHANGE, find=selectors.household_for_user, methods=("POST",))
+def paper_file_place(request, household, pk):
+    form = PaperFileForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("household_detail", pk=household.pk)
+    try:
+        services.paper_file_place(household, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        return _done(request, household, "", exc)
+    return _done(request, household, _("Paper file location saved."))
+
+
+@staff_view(Perm.HOUSEHOLDS_CHANGE, find=selectors.household_for_user, methods=("POST",))
+def paper_file_lend(request, household, pk):
+    form = LoanForm(request.POST)
+    paper = getattr(household, "paper_file", None)
+    if paper is None:
+        messages.error(request, _("Record where the paper file is kept first."))
+        return redirect("household_detail", pk=household.pk)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("household_detail", pk=household.pk)
+    try:
+        services.paper_file_lend(paper, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        return _done(request, household, "", exc)
+    return _done(request, household, _("Loan recorded."))
+
+
+def _loan_for(user, pk, loan_pk):
+    household = selectors.household_for_user(user, pk)
+    return get_or_404(
+        PaperFileLoan.objects.select_related("paper_file__household"),
+        pk=loan_pk,
+        paper_file__household=household,
+    )
+
+
+@staff_view(Perm.HOUSEHOLDS_CHANGE, find=_loan_for, methods=("POST",))
+def paper_file_return(request, loan, pk, loan_pk):
+    household = loan.paper_file.household
+    try:
+        services.paper_file_return(loan, actor=request.user)
+    except DomainError as exc:
+        return _done(request, household, "", exc)
+    return _done(request, household, _("Return recorded."))
+
+
+def _document_for(user, pk, doc_pk):
+    household = selectors.household_for_user(user, pk)
+    return get_or_404(household.documents.all(), pk=doc_pk)
+
+
+@staff_view(Perm.HOUSEHOLDS_VIEW, find=_document_for)
+def document_download(request, document, pk, doc_pk):
+    # Archive files are never served from a public media URL; each download is scoped.
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=False,
+        filename=document.file.name.rsplit("/", 1)[-1],
+    )
