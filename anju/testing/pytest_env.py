@@ -12,8 +12,13 @@ import os
 import shutil
 import tempfile
 
-_scratch = tempfile.mkdtemp(prefix="anju-test-")
-atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
+# Uploaded files and the task queue's file go to a scratch folder. xdist workers inherit
+# the variables, so only the main process makes (and removes) the folder.
+if "ANJU_MEDIA_ROOT" not in os.environ or "ANJU_HUEY_FILE" not in os.environ:
+    _scratch = tempfile.mkdtemp(prefix="anju-test-")
+    atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
+    os.environ.setdefault("ANJU_MEDIA_ROOT", os.path.join(_scratch, "media"))
+    os.environ.setdefault("ANJU_HUEY_FILE", os.path.join(_scratch, "huey.sqlite3"))
 
 for name, value in {
     "ANJU_SECRET_KEY": "test-secret-key-not-for-production-0123456789abcdefghijklmnop",
@@ -23,8 +28,6 @@ for name, value in {
     # Lock-outs would make tests that log in with a wrong password interfere with each
     # other; the axes tests turn it back on with override_settings(AXES_ENABLED=True).
     "ANJU_AXES_ENABLED": "0",
-    "ANJU_MEDIA_ROOT": os.path.join(_scratch, "media"),
-    "ANJU_HUEY_FILE": os.path.join(_scratch, "huey.sqlite3"),
     # Playwright's sync API runs an event loop in the test thread; the ORM calls the
     # tests make next to it are still synchronous.
     "DJANGO_ALLOW_ASYNC_UNSAFE": "1",
