@@ -1,0 +1,381 @@
+"""Writing a plan: bulk creates and updates in dependency order, then the audit entries
+and one timeline entry per created or changed household. The caller holds the
+transaction."""
+
+from django.utils import timezone
+
+from anju.core import audit, timeline
+from anju.core.models import TimelineEntry
+from anju.households import protected
+from anju.households.models import (
+    Credential,
+    Household,
+    HouseholdStatus,
+    Lease,
+    LeaseStatus,
+    Member,
+)
+from anju.households.services import MEMBER_FIELDS
+from anju.housing.models import Building, Estate, Unit, UnitStatus
+
+from .plan import Plan, income_or_zero
+
+BATCH = 500
+HOUSEHOLD_UPDATE_FIELDS = ["category", "status", "unit", "estate", "community", "notes"]
+MEMBER_UPDATE_FIELDS = [
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "relation",
+    "phone_enc",
+    "phone_hash",
+    "phone_masked",
+    "monthly_income",
+]
+
+
+class _Writer:
+    def __init__(self, plan: Plan, *, actor, source: str, progress):
+        self.plan = plan
+        self.actor = actor
+        self.source = source
+        self.progress = progress
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+        self.audit_items: list[tuple] = []
+        self.timeline: list = []
+        self.estates: dict[str, Estate] = dict(plan.checked.world.estates)
+        self.buildings: dict[tuple[str, str], Building] = {}
+        self.units: dict[str, Unit] = {}
+        self.households: dict[str, Household] = {}
+        self.members: dict[tuple[str, str], Member] = {}  # (household no., id hash)
+
+    def note(self, action: str, target, changes: dict) -> None:
+        self.audit_items.append((action, target, changes))
+
+    def run(self, report_counts: dict) -> None:
+        steps = [
+            self.write_estates,
+            self.write_buildings,
+            self.write_units,
+            self.write_households,
+            self.write_members,
+            self.write_heads,
+            self.write_leases,
+            self.write_credentials,
+        ]
+        for index, step in enumerate(steps, start=1):
+            step()
+            if self.progress:
+                self.progress(index, len(steps) + 1)
+        if self.audit_items:
+            self.audit_items.append(
+                ("ledger.import", ("ledger", "", self.source or "ledger"), report_counts)
+            )
+            audit.record_many(actor=self.actor, items=self.audit_items)
+        TimelineEntry.objects.bulk_create(self.timeline, batch_size=BATCH)
+
+    # --- the housing stock -----------------------------------------------------------
+
+    def write_estates(self) -> None:
+        created = []
+        for new in self.plan.new_estates:
+            created.append(
+                Estate(
+                    code=new.code,
+                    name=new.name,
+                    community=new.community,
+                    operator=new.operator,
+                    property_company=new.property_company,
+                )
+            )
+        Estate.objects.bulk_create(created, batch_size=BATCH)
+        for estate in created:
+            self.estates[estate.code] = estate
+            self.note(
+                "estate.create",
+                estate,
+                audit.snapshot(
+                    estate, ["code", "name", "community", "operator", "property_company"]
+                ),
+            )
+
+    def write_buildings(self) -> None:
+        created, updated = [], []
+        for key, plan in self.plan.buildings.items():
+            if plan.existing is None:
+                building = Building(
+                    estate=self.estates[plan.estate_code],
+                    number=plan.number,
+                    floors=plan.floors,
+                    units_per_floor=plan.units_per_floor,
+                )
+                created.append(building)
+            else:
+                building = plan.existing
+                if plan.changes:
+                    building.floors = max(building.floors, plan.floors)
+                    building.units_per_floor = max(building.units_per_floor, plan.units_per_floor)
+                    updated.append(building)
+                    self.note("building.update", building, plan.changes)
+            self.buildings[key] = building
+        Building.objects.bulk_create(created, batch_size=BATCH)
+        Building.objects.bulk_update(updated, ["floors", "units_per_floor"], batch_size=BATCH)
+        for building in created:
+            self.note(
+                "building.create",
+                building,
+                audit.snapshot(building, ["estate", "number", "floors", "units_per_floor"]),
+            )
+
+    def write_units(self) -> None:
+        created, updated = [], []
+        for code, plan in self.plan.units.items():
+            data = plan.data
+            if plan.existing is None:
+                unit = Unit(
+                    code=code,
+                    estate=self.estates[data.estate_code],
+                    building=self.buildings[(data.estate_code, data.building_no)],
+                    floor=data.floor,
+                    position=data.position,
+                    area_m2=data.area,
+                    rooms=data.rooms or 1,
+                    status=UnitStatus.OCCUPIED if plan.occupy else UnitStatus.VACANT,
+                    status_changed_at=self.now,
+                )
+                created.append(unit)
+            else:
+                unit = plan.existing
+                changes = dict(plan.changes)
+                if "area_m2" in changes:
+                    unit.area_m2 = data.area
+                if "rooms" in changes:
+                    unit.rooms = data.rooms
+                if plan.occupy:
+                    changes["status"] = [unit.status, UnitStatus.OCCUPIED]
+                    unit.status = UnitStatus.OCCUPIED
+                    unit.status_changed_at = self.now
+                if changes:
+                    updated.append(unit)
+                    self.note("unit.update", unit, changes)
+            self.units[code] = unit
+        Unit.objects.bulk_create(created, batch_size=BATCH)
+        Unit.objects.bulk_update(
+            updated, ["area_m2", "rooms", "status", "status_changed_at"], batch_size=BATCH
+        )
+        for unit in created:
+            self.note(
+                "unit.create",
+                unit,
+                audit.snapshot(
+                    unit, ["estate", "building", "floor", "position", "area_m2", "rooms", "status"]
+                ),
+            )
+            self.timeline.append(
+                timeline.build("unit.created", actor=self.actor, for_unit=unit, unit=unit.code)
+            )
+
+    # --- households and members --------------------------------------------------------
+
+    def write_households(self) -> None:
+        created, updated = [], []
+        for plan in self.plan.households:
+            data = plan.data
+            unit = self.units[data.unit.code]
+            estate = self.estates[data.unit.estate_code]
+            if plan.existing is None:
+                household = Household(
+                    number=data.number,
+                    category=data.first.category,
+                    status=HouseholdStatus.TENANT,
+                    unit=unit,
+                    estate=estate,
+                    community_id=estate.community_id,
+                    notes=plan.notes,
+                )
+                created.append(household)
+            else:
+                household = plan.existing
+                if plan.changes:
+                    household.category = data.first.category
+                    household.status = HouseholdStatus.TENANT
+                    household.unit = unit
+                    household.estate = estate
+                    household.community_id = estate.community_id
+                    household.notes = plan.notes
+                    updated.append(household)
+            self.households[data.number] = household
+        Household.objects.bulk_create(created, batch_size=BATCH)
+        Household.objects.bulk_update(updated, HOUSEHOLD_UPDATE_FIELDS, batch_size=BATCH)
+        for plan in self.plan.households:
+            household = self.households[plan.number]
+            if plan.existing is None:
+                self.note("household.create", household, plan.changes)
+                self.timeline.append(
+                    timeline.build(
+                        "household.imported",
+                        actor=self.actor,
+                        for_household=household,
+                        source=self.source,
+                    )
+                )
+            elif plan.changed_fields:
+                if plan.changes:
+                    self.note("household.update", household, plan.changes)
+                self.timeline.append(
+                    timeline.build(
+                        "household.updated",
+                        actor=self.actor,
+                        for_household=household,
+                        fields=", ".join(plan.changed_fields),
+                    )
+                )
+
+    def write_members(self) -> None:
+        leaving, updated, created = [], [], []
+        for plan in self.plan.households:
+            household = self.households[plan.number]
+            for member in plan.leaving:
+                member.left_at = self.today
+                leaving.append(member)
+                self.note(
+                    "member.leave",
+                    member,
+                    {"household": plan.number, "left_at": [None, str(self.today)]},
+                )
+            for update in plan.member_updates:
+                member, data = update.member, update.data
+                protected.set_name(member, data.name)
+                member.relation = data.relation
+                if data.phone:
+                    protected.set_phone(member, data.phone)
+                if data.income is not None:
+                    member.monthly_income = data.income
+                updated.append(member)
+                self.note("member.update", member, update.changes)
+            for data in plan.new_members:
+                member = Member(
+                    household=household,
+                    relation=data.relation,
+                    monthly_income=income_or_zero(data.income),
+                    # A household that arrives with the ledger has lived together since
+                    # its lease began; someone added later joins today.
+                    joined_at=plan.data.first.lease_start if plan.existing is None else self.today,
+                )
+                protected.set_name(member, data.name)
+                protected.set_id_number(member, data.id_number)
+                protected.set_phone(member, data.phone)
+                created.append(member)
+                self.members[(plan.number, data.id_hash)] = member
+            if plan.existing is not None:
+                for member in self.plan.checked.world.members.get(plan.existing.pk, []):
+                    if member.left_at is None:
+                        self.members.setdefault((plan.number, member.id_number_hash), member)
+        # Those who left free their place before anyone is added.
+        Member.objects.bulk_update(leaving, ["left_at"], batch_size=BATCH)
+        Member.objects.bulk_update(updated, MEMBER_UPDATE_FIELDS, batch_size=BATCH)
+        Member.objects.bulk_create(created, batch_size=BATCH)
+        for member in created:
+            self.note(
+                "member.add",
+                member,
+                {"household": member.household.number, **audit.snapshot(member, MEMBER_FIELDS)},
+            )
+
+    def write_heads(self) -> None:
+        updated = []
+        for plan in self.plan.households:
+            if not plan.head_changed:
+                continue
+            household = self.households[plan.number]
+            old = None
+            if plan.existing is not None:
+                members = self.plan.checked.world.members.get(plan.existing.pk, [])
+                old = next((m.name for m in members if m.pk == plan.existing.head_id), None)
+            head = self.members[(plan.number, plan.data.head.id_hash)]
+            household.head = head
+            updated.append(household)
+            if plan.existing is not None:
+                self.note("household.head", household, {"head": [old, head.name]})
+        Household.objects.bulk_update(updated, ["head"], batch_size=BATCH)
+
+    # --- leases and credentials --------------------------------------------------------
+
+    def write_leases(self) -> None:
+        ended, updated, created = [], [], []
+        for plan in self.plan.households:
+            household = self.households[plan.number]
+            first = plan.data.first
+            if plan.lease_end is not None:
+                lease = plan.lease_end
+                old_end = lease.end
+                lease.status = LeaseStatus.ENDED
+                lease.end = min(lease.end, first.lease_start)
+                ended.append(lease)
+                self.note(
+                    "lease.end",
+                    lease,
+                    {
+                        "status": [LeaseStatus.ACTIVE, LeaseStatus.ENDED],
+                        "end": [str(old_end), str(lease.end)],
+                    },
+                )
+            if plan.lease_update is not None:
+                lease = plan.lease_update
+                lease.end, lease.monthly_rent = first.lease_end, first.rent
+                updated.append(lease)
+                self.note("lease.update", lease, plan.lease_changes)
+            if plan.lease_create:
+                created.append(
+                    Lease(
+                        number=plan.lease_number,
+                        household=household,
+                        unit=self.units[plan.data.unit.code],
+                        start=first.lease_start,
+                        end=first.lease_end,
+                        monthly_rent=first.rent,
+                        status=LeaseStatus.ACTIVE,
+                    )
+                )
+        Lease.objects.bulk_update(ended, ["status", "end"], batch_size=BATCH)
+        Lease.objects.bulk_update(updated, ["end", "monthly_rent"], batch_size=BATCH)
+        Lease.objects.bulk_create(created, batch_size=BATCH)
+        for lease in created:
+            self.note(
+                "lease.start",
+                lease,
+                {
+                    "household": lease.household.number,
+                    "unit": lease.unit.code,
+                    **audit.snapshot(lease, ["number", "start", "end", "monthly_rent"]),
+                },
+            )
+
+    def write_credentials(self) -> None:
+        revoked, created = [], []
+        for plan in self.plan.households:
+            for credential in plan.credentials_revoke:
+                credential.revoked_at = self.now
+                revoked.append(credential)
+                self.note(
+                    "credential.revoke",
+                    credential,
+                    {"kind": credential.kind, "ref": credential.ref},
+                )
+            for id_hash, kind, ref in plan.credentials_add:
+                member = self.members[(plan.number, id_hash)]
+                created.append(Credential(member=member, kind=kind, ref=ref, enrolled_at=self.now))
+        # Leavers' credentials are revoked with them (as member_leave does).
+        Credential.objects.bulk_update(revoked, ["revoked_at"], batch_size=BATCH)
+        Credential.objects.bulk_create(created, batch_size=BATCH)
+        for credential in created:
+            self.note(
+                "credential.add",
+                credential,
+                {"member": credential.member.name, "kind": credential.kind, "ref": credential.ref},
+            )
+
+
+def apply_plan(plan: Plan, *, actor, source: str, counts: dict, progress=None) -> None:
+    _Writer(plan, actor=actor, source=source, progress=progress).run(counts)
