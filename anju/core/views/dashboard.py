@@ -19,7 +19,7 @@ def home(request):
     total = sum(by_status.values())
     households = Household.objects.visible_to(user).filter(status=HouseholdStatus.TENANT)
     by_category = dict(households.values_list("category").annotate(n=Count("id")).order_by())
-    estates = list(estates_with_occupancy(user))
+    estates = list(estates_with_occupancy(user).order_by("code"))
     chart = {
         "estates": [e.name for e in estates],
         "rates": [occupancy_rate(e.occupied_count, e.unit_count) for e in estates],

@@ -12,14 +12,16 @@
     charts.push(chart);
   }
   draw("chart-status", {
-    tooltip: { trigger: "item" },
-    series: [{ type: "pie", radius: ["45%", "75%"],
+    tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+    series: [{ type: "pie", radius: ["45%", "75%"], label: { show: false },
       data: data.status.map(s => ({ name: s.name, value: s.value,
         itemStyle: { color: colours[s.code] } })) }],
   });
   draw("chart-category", {
-    tooltip: { trigger: "item" },
-    series: [{ type: "pie", radius: "70%", data: data.categories }],
+    tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+    legend: { bottom: 0, type: "scroll" },
+    series: [{ type: "pie", radius: ["0%", "62%"], center: ["50%", "42%"],
+      label: { show: false }, data: data.categories }],
   });
   draw("chart-occupancy", {
     tooltip: { trigger: "axis", valueFormatter: v => v + "%" },
