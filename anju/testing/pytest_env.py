@@ -28,20 +28,11 @@ for name, value in {
     # Lock-outs would make tests that log in with a wrong password interfere with each
     # other; the axes tests turn it back on with override_settings(AXES_ENABLED=True).
     "ANJU_AXES_ENABLED": "0",
+    # Templates render without `collectstatic` having run; live_server serves the files
+    # straight from the finders.
+    "ANJU_STATIC_MANIFEST": "0",
     # Playwright's sync API runs an event loop in the test thread; the ORM calls the
     # tests make next to it are still synchronous.
     "DJANGO_ALLOW_ASYNC_UNSAFE": "1",
 }.items():
     os.environ.setdefault(name, value)
-
-
-def pytest_configure(config):
-    # Production serves static files through WhiteNoise's manifest storage, which needs
-    # `collectstatic` to have run. Tests render templates without it; live_server serves
-    # the files straight from the finders.
-    from django.conf import settings
-
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
