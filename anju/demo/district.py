@@ -1,0 +1,469 @@
+"""Build a synthetic L District of Changzhi City in the database.
+
+`generate(units=..., seed=...)` draws a plan (`plan.py`) and writes it stage by stage:
+organisations, housing stock, households, members, credentials, leases, timeline, demo
+log-ins, and one audit entry. Each stage is one transaction of `bulk_create` batches;
+nothing is saved row by row. Personal data goes through `households.protected`, so it
+is stored encrypted, indexed and masked like any other member's.
+
+Organisation codes: the authority is LHSC; street offices JD01…; communities
+JD01-SQ01…; operators YY01…; property companies WY01…; partner agencies AG-MZ (civil
+affairs), AG-GA (public security), AG-BDC (real-estate registry), AG-SJ (market
+regulation), AG-RS (social insurance), AG-SW (tax), AG-CG (vehicle registry)."""
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import time as clock
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+
+from anju.core import audit, timeline
+from anju.core.models import Organisation, TimelineEntry, User, UserRole
+from anju.core.roles import Role
+from anju.households import protected
+from anju.households.models import (
+    Credential,
+    CredentialKind,
+    Household,
+    HouseholdStatus,
+    Lease,
+    LeaseStatus,
+    Member,
+    Relation,
+)
+from anju.housing.models import Building, Estate, RentStandard, Unit
+
+from .plan import BASE_DATE, MIN_UNITS, TZ, DistrictPlan, plan_district
+
+__all__ = ["MIN_UNITS", "DistrictExists", "demo_logins", "district_exists", "generate"]
+
+DEMO_PASSWORD = "anju-demo-2026"
+DEMO_USERNAMES = [
+    "officer",
+    "street",
+    "community",
+    "operator",
+    "property",
+    "agency",
+    "auditor",
+    "sysadmin",
+    "secadmin",
+    "tenant",
+]
+RENT_SOURCE = "长治市L区公租房租金标准(2024)"
+OLD_RENT_SOURCE = "长治市L区公租房租金标准(2021)"
+BATCH = 2000
+
+Progress = Callable[[str], None]
+
+
+class DistrictExists(Exception):
+    """The database already holds estates; a second district would collide with it."""
+
+
+@dataclass
+class Result:
+    plan: DistrictPlan
+    counts: dict[str, int]
+    seconds: float
+    skipped_users: list[str]
+
+
+def district_exists() -> bool:
+    return Estate.objects.exists()
+
+
+def generate(*, units: int, seed: int, progress: Progress | None = None) -> Result:
+    say = progress or (lambda message: None)
+    if district_exists():
+        raise DistrictExists("The database already holds estates.")
+    started = time.perf_counter()
+    say(f"Planning {units} units (seed {seed})…")
+    plan = plan_district(units, seed)
+    writer = _Writer(plan, say)
+    writer.run()
+    counts = writer.counts
+    audit.record(
+        actor=None,
+        action="district.generate",
+        target=("district", seed, f"generated {units} units"),
+        changes={"seed": seed, "units": units, **counts},
+    )
+    return Result(plan, counts, time.perf_counter() - started, writer.skipped_users)
+
+
+def demo_logins() -> list[tuple[str, str, str, str]]:
+    """(username, password, roles, organisation) of the demo accounts that exist."""
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=DEMO_USERNAMES)
+        .select_related("organisation", "household__unit")
+        .prefetch_related("roles")
+    }
+    rows = []
+    for username in DEMO_USERNAMES:
+        user = users.get(username)
+        if user is None:
+            continue
+        roles = ", ".join(sorted(str(r.get_role_display()) for r in user.roles.all()))
+        org = user.organisation.name if user.organisation else ""
+        if user.household:
+            home = user.household.unit.code if user.household.unit else ""
+            org = f"{org} · {user.household.number} {home}".rstrip()
+        rows.append((username, DEMO_PASSWORD, roles, org))
+    return rows
+
+
+def _chunks(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Writer:
+    def __init__(self, plan: DistrictPlan, say: Progress):
+        self.plan = plan
+        self.say = say
+        self.counts: dict[str, int] = {}
+        self.org_pk: dict[str, int] = {}
+        self.skipped_users: list[str] = []
+        self.stage_no = 0
+
+    def run(self) -> None:
+        for stage in (
+            self.organisations,
+            self.housing,
+            self.households,
+            self.members,
+            self.credentials,
+            self.leases,
+            self.timeline,
+            self.users,
+        ):
+            self.stage_no += 1
+            name = stage.__name__
+            began = time.perf_counter()
+            self.say(f"[{self.stage_no}/8] {name}…")
+            with transaction.atomic():
+                stage()
+            self.say(f"[{self.stage_no}/8] {name} done in {time.perf_counter() - began:.1f} s")
+
+    def _tick(self, label: str, done: int, total: int) -> None:
+        step = max(BATCH, total // 10)
+        if done == total or done // step != (done - BATCH) // step:
+            self.say(f"      {label} {done:,}/{total:,}")
+
+    # --- Stages ---------------------------------------------------------------------
+
+    def organisations(self) -> None:
+        existing = dict(Organisation.objects.values_list("code", "pk"))
+        self.org_pk.update(existing)
+        created = 0
+        # Parents come before their children in the plan; create level by level.
+        for kinds in (("authority",), ("street", "operator", "property", "agency"), ("community",)):
+            new = [
+                Organisation(
+                    code=o.code,
+                    name=o.name,
+                    kind=o.kind,
+                    parent_id=self.org_pk.get(o.parent) if o.parent else None,
+                    phone=o.phone,
+                    address=o.address,
+                )
+                for o in self.plan.orgs
+                if o.kind in kinds and o.code not in existing
+            ]
+            Organisation.objects.bulk_create(new)
+            self.org_pk.update({o.code: o.pk for o in new})
+            created += len(new)
+        self.counts["organisations"] = created
+
+    def housing(self) -> None:
+        plan = self.plan
+        estates = [
+            Estate(
+                code=e.code,
+                name=e.name,
+                address=e.address,
+                community_id=self.org_pk[e.community],
+                operator_id=self.org_pk[e.operator],
+                property_company_id=self.org_pk[e.property_company],
+                completed_year=e.completed_year,
+            )
+            for e in plan.estates
+        ]
+        Estate.objects.bulk_create(estates)
+        for e, obj in zip(plan.estates, estates, strict=True):
+            e.pk = obj.pk
+        standards = []
+        for e in plan.estates:
+            for price, year, source in (
+                (e.old_price_per_m2, 2021, OLD_RENT_SOURCE),
+                (e.price_per_m2, 2024, RENT_SOURCE),
+            ):
+                effective = BASE_DATE.replace(year=year, month=1, day=1)
+                standards.append(
+                    RentStandard(
+                        estate_id=e.pk,
+                        price_per_m2=price,
+                        effective_from=effective,
+                        source=source,
+                        created_at=datetime.combine(
+                            effective.replace(year=year - 1, month=12, day=15), clock(10), TZ
+                        ),
+                    )
+                )
+        RentStandard.objects.bulk_create(standards, batch_size=BATCH)
+        buildings = [
+            Building(
+                estate_id=plan.estates[b.estate].pk,
+                number=b.number,
+                floors=b.floors,
+                units_per_floor=b.units_per_floor,
+                has_lift=b.has_lift,
+            )
+            for b in plan.buildings
+        ]
+        Building.objects.bulk_create(buildings, batch_size=BATCH)
+        for b, obj in zip(plan.buildings, buildings, strict=True):
+            b.pk = obj.pk
+        total = len(plan.units)
+        done = 0
+        for chunk in _chunks(plan.units):
+            objs = [
+                Unit(
+                    code=u.code,
+                    estate_id=plan.estates[u.estate].pk,
+                    building_id=plan.buildings[u.building].pk,
+                    floor=u.floor,
+                    position=u.position,
+                    area_m2=u.area_m2,
+                    rooms=u.rooms,
+                    orientation=u.orientation,
+                    accessible=u.accessible,
+                    accessibility_notes=u.accessibility_notes,
+                    status=u.status,
+                    status_changed_at=u.status_changed_at,
+                )
+                for u in chunk
+            ]
+            Unit.objects.bulk_create(objs)
+            for u, obj in zip(chunk, objs, strict=True):
+                u.pk = obj.pk
+            done += len(chunk)
+            self._tick("units", done, total)
+        self.counts.update(
+            estates=len(estates),
+            rent_standards=len(standards),
+            buildings=len(buildings),
+            units=total,
+        )
+
+    def households(self) -> None:
+        plan = self.plan
+        total = len(plan.households)
+        done = 0
+        for chunk in _chunks(plan.households):
+            objs = []
+            for h in chunk:
+                estate = plan.estates[plan.units[h.unit].estate]
+                objs.append(
+                    Household(
+                        number=h.number,
+                        category=h.category,
+                        status=HouseholdStatus.TENANT,
+                        unit_id=plan.units[h.unit].pk,
+                        estate_id=estate.pk,
+                        community_id=self.org_pk[estate.community],
+                        created_at=h.created_at,
+                    )
+                )
+            Household.objects.bulk_create(objs)
+            for h, obj in zip(chunk, objs, strict=True):
+                h.pk = obj.pk
+            done += len(chunk)
+            self._tick("households", done, total)
+        self.counts["households"] = total
+
+    def members(self) -> None:
+        plan = self.plan
+        total = sum(len(h.members) for h in plan.households)
+        done = 0
+        batch: list[tuple] = []
+
+        def flush():
+            objs = [obj for _, obj in batch]
+            Member.objects.bulk_create(objs)
+            for m, obj in batch:
+                m.pk = obj.pk
+            batch.clear()
+
+        for h in plan.households:
+            for m in h.members:
+                obj = Member(
+                    household_id=h.pk,
+                    relation=m.relation,
+                    hukou=m.hukou,
+                    employer=m.employer,
+                    monthly_income=m.monthly_income,
+                    disability=m.disability,
+                    special_care=m.special_care,
+                    joined_at=m.joined_at,
+                )
+                protected.set_name(obj, m.name)
+                protected.set_id_number(obj, m.id_number)
+                protected.set_phone(obj, m.phone)
+                batch.append((m, obj))
+            if len(batch) >= BATCH:
+                done += len(batch)
+                flush()
+                self._tick("members", done, total)
+        if batch:
+            done += len(batch)
+            flush()
+            self._tick("members", done, total)
+        # Point every new household at its head in one statement.
+        first, last = plan.households[0].pk, plan.households[-1].pk
+        Household.objects.filter(
+            pk__gte=min(first, last), pk__lte=max(first, last), head__isnull=True
+        ).update(
+            head=Subquery(
+                Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).values(
+                    "pk"
+                )[:1]
+            )
+        )
+        self.counts["members"] = total
+
+    def credentials(self) -> None:
+        plan = self.plan
+        objs = []
+        total = 0
+        for h in plan.households:
+            enrolled = datetime.combine(h.lease_start, clock(10), TZ)
+            for m in h.members:
+                when = max(enrolled, datetime.combine(m.joined_at, clock(10), TZ))
+                if m.face_ref:
+                    objs.append(
+                        Credential(
+                            member_id=m.pk,
+                            kind=CredentialKind.FACE,
+                            ref=m.face_ref,
+                            enrolled_at=when,
+                        )
+                    )
+                if m.card_ref:
+                    objs.append(
+                        Credential(
+                            member_id=m.pk,
+                            kind=CredentialKind.CARD,
+                            ref=m.card_ref,
+                            enrolled_at=when,
+                        )
+                    )
+            if len(objs) >= BATCH:
+                Credential.objects.bulk_create(objs)
+                total += len(objs)
+                objs.clear()
+        Credential.objects.bulk_create(objs)
+        total += len(objs)
+        self.say(f"      credentials {total:,}")
+        self.counts["credentials"] = total
+
+    def leases(self) -> None:
+        plan = self.plan
+        total = 0
+        for chunk in _chunks(plan.households):
+            objs = [
+                Lease(
+                    number=h.lease_number,
+                    household_id=h.pk,
+                    unit_id=plan.units[h.unit].pk,
+                    start=h.lease_start,
+                    end=h.lease_end,
+                    monthly_rent=h.monthly_rent,
+                    status=LeaseStatus.ACTIVE,
+                )
+                for h in chunk
+            ]
+            Lease.objects.bulk_create(objs)
+            total += len(objs)
+            self._tick("leases", total, len(plan.households))
+        self.counts["leases"] = total
+
+    def timeline(self) -> None:
+        plan = self.plan
+        entries: list[TimelineEntry] = []
+        total = 0
+
+        def add(verb, *, household_pk=None, unit_pk=None, at, **data):
+            nonlocal total
+            # build() takes instances; only the keys are at hand, so set those.
+            entry = timeline.build(verb, at=at, **data)
+            entry.household_id, entry.unit_id = household_pk, unit_pk
+            entries.append(entry)
+            if len(entries) >= BATCH:
+                TimelineEntry.objects.bulk_create(entries)
+                total += len(entries)
+                entries.clear()
+
+        for u in plan.units:
+            year = plan.estates[u.estate].completed_year
+            opened = datetime.combine(BASE_DATE.replace(year=year, month=12, day=1), clock(9), TZ)
+            add("unit.created", unit_pk=u.pk, at=opened, unit=u.code)
+        for h in plan.households:
+            unit = plan.units[h.unit]
+            add(
+                "household.created",
+                household_pk=h.pk,
+                at=h.created_at,
+                number=h.number,
+                category=h.category,
+            )
+            add(
+                "lease.started",
+                household_pk=h.pk,
+                unit_pk=unit.pk,
+                at=datetime.combine(h.lease_start, clock(10), TZ),
+                number=h.lease_number,
+                unit=unit.code,
+                start=h.lease_start.isoformat(),
+            )
+        TimelineEntry.objects.bulk_create(entries)
+        total += len(entries)
+        self.say(f"      timeline entries {total:,}")
+        self.counts["timeline_entries"] = total
+
+    def users(self) -> None:
+        plan = self.plan
+        taken = set(
+            User.objects.filter(username__in=[u.username for u in plan.users]).values_list(
+                "username", flat=True
+            )
+        )
+        password = make_password(DEMO_PASSWORD)
+        joined = datetime.combine(BASE_DATE, clock(9), TZ)
+        new = []
+        for u in plan.users:
+            if u.username in taken:
+                self.skipped_users.append(u.username)
+                continue
+            household = plan.households[u.household] if u.household is not None else None
+            user = User(
+                username=u.username,
+                full_name=u.full_name,
+                organisation_id=self.org_pk[u.organisation],
+                household_id=household.pk if household else None,
+                password=password,
+                date_joined=joined,
+            )
+            user._demo_role = u.role
+            new.append(user)
+        User.objects.bulk_create(new)
+        UserRole.objects.bulk_create(
+            [UserRole(user_id=user.pk, role=Role(user._demo_role)) for user in new]
+        )
+        self.counts["users"] = len(new)
