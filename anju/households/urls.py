@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import ledger_views, views
 
 urlpatterns = [
     path("households/", views.household_list, name="household_list"),
@@ -19,4 +19,9 @@ urlpatterns = [
         name="paper_file_return",
     ),
     path("members/<int:pk>/reveal/<str:field>/", views.member_reveal, name="member_reveal"),
+    path("ledger/", ledger_views.ledger_import, name="ledger_import"),
+    path("ledger/jobs/<int:pk>/", ledger_views.ledger_job, name="ledger_job"),
+    path("ledger/jobs/<int:pk>/import/", ledger_views.ledger_job_confirm,
+         name="ledger_job_confirm"),
+    path("ledger/export.xlsx", ledger_views.ledger_export_xlsx, name="ledger_export"),
 ]
