@@ -93,12 +93,14 @@ def _csv_records(data: bytes):
 
 
 def _xlsx_records(data: bytes):
+    import zipfile
+
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise LedgerFileError(
             _("The file cannot be opened as an XLSX workbook."), code="bad_xlsx"
         ) from exc

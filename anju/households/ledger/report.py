@@ -3,8 +3,24 @@ can all show. `to_dict()` is JSON-serialisable and is what JobRun.result stores.
 
 from dataclasses import asdict, dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 MAX_ERRORS = 1000
 MAX_CHANGES = 1000
+
+LABELS = {
+    "estates": gettext_lazy("estates"),
+    "buildings": gettext_lazy("buildings"),
+    "units": gettext_lazy("units"),
+    "households": gettext_lazy("households"),
+    "members": gettext_lazy("members"),
+    "leases": gettext_lazy("leases"),
+    "credentials": gettext_lazy("credentials"),
+    "members_left": gettext_lazy("members who left"),
+    "leases_ended": gettext_lazy("leases ended"),
+    "credentials_revoked": gettext_lazy("credentials revoked"),
+}
 
 
 def _zero(*names: str):
@@ -66,6 +82,43 @@ class LedgerReport:
     @property
     def change_count(self) -> int:
         return sum(self.created.values()) + sum(self.updated.values()) + sum(self.removed.values())
+
+    def summary(self) -> str:
+        """A few translated sentences for a command's output or a job's message."""
+        if self.written:
+            verdict = _("Imported.")
+        elif self.errors and self.rows == 0:
+            verdict = _("Nothing was written: the file cannot be used.")
+        elif self.dry_run:
+            verdict = _("Checked only (dry run): nothing was written.")
+        elif self.errors and not self.only_good_rows:
+            verdict = _("Nothing was written because the file has bad rows.")
+        else:
+            verdict = _("Nothing to change.")
+        parts = [
+            verdict,
+            _(
+                "%(rows)s rows: %(households)s households (%(bad)s with errors) and "
+                "%(vacant)s vacant units (%(bad_vacant)s with errors)."
+            )
+            % {
+                "rows": self.rows,
+                "households": self.households,
+                "bad": self.bad_households,
+                "vacant": self.vacant_units,
+                "bad_vacant": self.bad_vacant_units,
+            },
+        ]
+        for title, counts in (
+            (_("Created"), self.created),
+            (_("Updated"), self.updated),
+            (_("Removed"), self.removed),
+            (_("Unchanged"), self.unchanged),
+        ):
+            listed = ", ".join(f"{LABELS[k]} {v}" for k, v in counts.items() if v)
+            if listed:
+                parts.append(f"{title}: {listed}.")
+        return " ".join(parts)
 
     def to_dict(self, *, max_errors: int = MAX_ERRORS, max_changes: int = MAX_CHANGES) -> dict:
         data = asdict(self)
