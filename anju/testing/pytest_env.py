@@ -12,12 +12,15 @@ import os
 import shutil
 import tempfile
 
-# Uploaded files and the task queue's file go to a scratch folder. xdist workers inherit
-# the variables, so only the main process makes (and removes) the folder.
-if "ANJU_MEDIA_ROOT" not in os.environ or "ANJU_HUEY_FILE" not in os.environ:
+# Uploaded files, collected static files (none: WhiteNoise only needs the folder) and
+# the task queue's file go to a scratch folder. xdist workers inherit the variables, so
+# only the main process makes (and removes) the folder.
+if "ANJU_MEDIA_ROOT" not in os.environ:
     _scratch = tempfile.mkdtemp(prefix="anju-test-")
     atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
-    os.environ.setdefault("ANJU_MEDIA_ROOT", os.path.join(_scratch, "media"))
+    os.mkdir(os.path.join(_scratch, "static"))
+    os.environ["ANJU_MEDIA_ROOT"] = os.path.join(_scratch, "media")
+    os.environ.setdefault("ANJU_STATIC_ROOT", os.path.join(_scratch, "static"))
     os.environ.setdefault("ANJU_HUEY_FILE", os.path.join(_scratch, "huey.sqlite3"))
 
 for name, value in {
@@ -36,3 +39,11 @@ for name, value in {
     "DJANGO_ALLOW_ASYNC_UNSAFE": "1",
 }.items():
     os.environ.setdefault(name, value)
+
+
+def pytest_configure(config):
+    # Argon2 is slow on purpose (about 0.1 s and 100 MB per hash), and the test cast logs
+    # in a dozen users per test. Django's own advice for tests: a fast hasher.
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
