@@ -13,6 +13,8 @@ PYTHON := $(or $(wildcard $(HOME)/.pyenv/versions/3.12.1/bin/python),$(shell com
 # The stamp's name carries the lock file's hash, so a changed lock re-installs.
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-16)
 PYTHON_FILES := . scripts/test-postgres-url
+# Two pytest-xdist workers for the two cores; `make test-sqlite XDIST=` runs in one process.
+XDIST := -n 2
 
 .PHONY: help install system-packages lock demo serve test lint test-sqlite test-postgres \
 	test-browser format clean-demo
@@ -51,9 +53,10 @@ $(STAMP):
 # requirements.lock pins every package with hashes. uv runs from a throwaway venv.
 lock:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	$(PYTHON) -m venv "$$tmp" && "$$tmp/bin/pip" install --quiet uv && \
+	$(PYTHON) -m venv "$$tmp"; "$$tmp/bin/pip" install --quiet uv; \
 	"$$tmp/bin/uv" pip compile pyproject.toml --extra dev --generate-hashes \
-		--python-version 3.12 -o requirements.lock
+		--python-version 3.12 -o requirements.lock >/dev/null; \
+	echo "Wrote requirements.lock; run make install to apply it."
 
 # The demo runs like production (DEBUG off, manifest static files) except that it
 # speaks plain HTTP on loopback. Its secret key is made once and kept in .data/.
@@ -86,7 +89,7 @@ format: install
 	$(BIN)/ruff check --fix $(PYTHON_FILES)
 
 test-sqlite: install
-	env -u ANJU_DATABASE_URL -u ANJU_REDIS_URL $(PYTEST) -m "not browser" -n 2
+	env -u ANJU_DATABASE_URL -u ANJU_REDIS_URL $(PYTEST) -m "not browser" $(XDIST)
 
 # A throwaway cluster, if the script has to start one, lives in $$dir and is stopped on
 # exit. ANJU_TEST_DB_SUFFIX keeps concurrent runs on one server apart (see conftest.py).
@@ -95,7 +98,7 @@ test-postgres: install
 	url=$$(scripts/test-postgres-url --cluster-dir "$$dir"); \
 	echo "Testing on $$url"; \
 	env -u ANJU_REDIS_URL ANJU_DATABASE_URL="$$url" ANJU_TEST_DB_SUFFIX=$$$$ \
-		$(PYTEST) -m "not browser" -n 2
+		$(PYTEST) -m "not browser" $(XDIST)
 
 test-browser: install
 	env -u ANJU_DATABASE_URL -u ANJU_REDIS_URL $(PYTEST) -m browser
