@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "django_htmx",
+    "ninja",  # serves its Swagger UI from our own static files, not a CDN
     "django_filters",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -5,6 +5,7 @@ the estates it is bound to and may do only what its scopes allow."""
 from django.core.exceptions import PermissionDenied
 from ninja.security import APIKeyHeader, SessionAuth
 
+from .middleware import current_client
 from .roles import Perm
 from .services import apikey_authenticate
 
@@ -46,7 +47,11 @@ class ApiKeyAuth(APIKeyHeader):
 
     def authenticate(self, request, key):
         row = apikey_authenticate(key)
-        return ApiKeyPrincipal(row) if row else None
+        if row is None:
+            return None
+        principal = ApiKeyPrincipal(row)
+        current_client.set(principal.get_username())
+        return principal
 
 
 class StaffSessionAuth(SessionAuth):

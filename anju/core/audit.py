@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import models, transaction
 
-from .middleware import current_ip
+from .middleware import current_client, current_ip
 from .models import AuditEntry, AuditHead, AuditKind
 
 
@@ -49,7 +49,7 @@ def record(
 def record_many(*, actor, items, kind: str = AuditKind.CHANGE) -> list[AuditEntry]:
     """Append entries for (action, target, changes) items in one locked step."""
     ip = current_ip.get()
-    actor_label = actor.get_username() if actor is not None else "system"
+    actor_label = actor.get_username() if actor is not None else current_client.get() or "system"
     if actor is not None and not isinstance(actor, models.Model):
         actor = None  # a machine client (API key): recorded by its label only
     with transaction.atomic():

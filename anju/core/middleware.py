@@ -1,6 +1,10 @@
 import contextvars
 
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
+# The label of a machine client (API key) making the request, for audit entries.
+current_client: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "current_client", default=None
+)
 
 
 def client_ip(request) -> str | None:
@@ -20,7 +24,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         token = current_ip.set(client_ip(request))
+        client_token = current_client.set(None)
         try:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+            current_client.reset(client_token)

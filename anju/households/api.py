@@ -1,13 +1,14 @@
 from datetime import date
 from decimal import Decimal
 
-from ninja import Router, Schema
+from ninja import File, Form, Router, Schema, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from anju.core.api_auth import require, scoped
+from anju.core.api_auth import actor_of, require, scoped
 from anju.core.roles import Perm
 
 from . import selectors
+from .ledger import services as ledger_services
 
 router = Router(tags=["households"])
 
@@ -95,3 +96,53 @@ def member_list(request, household_id: int):
 @router.get("/members/{int:member_id}", response=MemberOut)
 def member_detail(request, member_id: int):
     return scoped(request.auth, selectors.member_for_user, member_id, Perm.HOUSEHOLDS_VIEW)
+
+
+class LedgerErrorOut(Schema):
+    line: int
+    reason: str
+    code: str
+    household: str
+
+
+class LedgerReportOut(Schema):
+    source: str
+    rows: int
+    households: int
+    good_households: int
+    bad_households: int
+    vacant_units: int
+    dry_run: bool
+    only_good_rows: bool
+    written: bool
+    created: dict[str, int]
+    updated: dict[str, int]
+    unchanged: dict[str, int]
+    removed: dict[str, int]
+    errors: list[LedgerErrorOut]
+    errors_total: int
+
+
+@router.post(
+    "/ledger/import",
+    response=LedgerReportOut,
+    summary="Import (or with dry_run only check) a legacy ledger file",
+)
+def ledger_import(
+    request,
+    file: File[UploadedFile],
+    dry_run: Form[bool] = False,
+    only_good_rows: Form[bool] = False,
+):
+    """The same import as `anju import-ledger` and the ledger page. Nothing is written in
+    a dry run, nor when any row is bad unless `only_good_rows` is set; re-sending the
+    same file changes nothing. The response lists every bad row with its line number."""
+    require(request.auth, Perm.LEDGER_IMPORT)
+    report = ledger_services.ledger_import(
+        file,
+        actor=actor_of(request.auth),
+        name=file.name,
+        dry_run=dry_run,
+        only_good_rows=only_good_rows,
+    )
+    return report.to_dict()

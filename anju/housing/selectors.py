@@ -49,12 +49,15 @@ def occupancy_rate(occupied: int, total: int) -> float:
     return round(100 * occupied / total, 1) if total else 0.0
 
 
-def board(building: Building):
+def board(building: Building, units=None):
     """The status board: floors from the top down, each a list of units (or None for a
     position without a unit), and the counts by status."""
-    units = list(
-        building.units.only("id", "code", "floor", "position", "status", "area_m2", "building_id")
-    )
+    if units is None:
+        units = list(
+            building.units.only(
+                "id", "code", "floor", "position", "status", "area_m2", "building_id"
+            )
+        )
     positions = max([building.units_per_floor, *(u.position for u in units)], default=0)
     by_place = {(u.floor, u.position): u for u in units}
     floors = sorted({u.floor for u in units} | set(range(1, building.floors + 1)), reverse=True)
@@ -70,3 +73,13 @@ def board(building: Building):
         "counts": counts,
         "total": len(units),
     }
+
+
+def estate_boards(estate: Estate) -> list[tuple[Building, dict]]:
+    """Every building's board of an estate, from two queries."""
+    units_by_building: dict[int, list] = {}
+    for unit in estate.units.only(
+        "id", "code", "floor", "position", "status", "area_m2", "building_id"
+    ):
+        units_by_building.setdefault(unit.building_id, []).append(unit)
+    return [(b, board(b, units_by_building.get(b.pk, []))) for b in estate.buildings.all()]

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,17 +54,15 @@ def estate_list(request):
 
 @staff_view(Perm.HOUSING_VIEW, find=selectors.estate_for_user)
 def estate_detail(request, estate, pk):
-    buildings = estate.buildings.annotate(
-        unit_count=Count("units"),
-        **{f"n_{s}": Count("units", filter=Q(units__status=s)) for s in UnitStatus.values},
-    )
+    boards = selectors.estate_boards(estate)
+    counts = {s: sum(b["counts"][s] for _, b in boards) for s in UnitStatus.values}
     return render(
         request,
         "housing/estate_detail.html",
         {
             "estate": estate,
-            "buildings": buildings,
-            "counts": selectors.status_counts(estate.units.all()),
+            "boards": boards,
+            "counts": counts,
             "statuses": UnitStatus,
             "rent_standards": estate.rent_standards.all(),
             "rent_form": RentStandardForm(),

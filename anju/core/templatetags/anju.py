@@ -34,9 +34,3 @@ def timeline_text(entry):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
-
-
-@register.filter
-def get_attr_count(obj, status):
-    """The annotated per-status count `n_<status>` of a building row."""
-    return getattr(obj, f"n_{status}", 0)
