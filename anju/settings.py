@@ -31,7 +31,7 @@ ALLOWED_HOSTS = env.list("ANJU_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"
 CSRF_TRUSTED_ORIGINS = env.list("ANJU_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "anju.core.apps.AnjuAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from anju.core.admin import AuditedAdmin
+
+from .models import Household, Member
+
+
+@admin.register(Household)
+class HouseholdAdmin(AuditedAdmin):
+    list_display = ["number", "category", "status", "estate", "unit"]
+    list_filter = ["category", "status", "estate"]
+    search_fields = ["number"]
+    readonly_fields = ["unit", "estate", "status", "head"]
+
+
+@admin.register(Member)
+class MemberAdmin(AuditedAdmin):
+    """Personal numbers are shown masked only; correct them through the archive page."""
+
+    list_display = ["name", "household", "relation", "id_number_masked", "left_at"]
+    search_fields = ["name", "name_initials", "household__number"]
+    fields = [
+        "household",
+        "name",
+        "relation",
+        "id_number_masked",
+        "phone_masked",
+        "hukou",
+        "employer",
+        "monthly_income",
+        "disability",
+        "special_care",
+        "left_at",
+    ]
+    readonly_fields = ["household", "id_number_masked", "phone_masked"]
