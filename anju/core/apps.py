@@ -9,6 +9,9 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Core")
 
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks
+
 
 class AnjuAdminConfig(admin_apps.AdminConfig):
     """The Django admin with a site that lets in superusers only."""
