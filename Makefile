@@ -66,7 +66,14 @@ demo: install
 		'import secrets; print(secrets.token_urlsafe(50))' > .data/secret_key)
 	@export ANJU_SECRET_KEY="$$(cat .data/secret_key)" ANJU_INSECURE_HTTP=1 ANJU_DEBUG=0; \
 	$(BIN)/anju migrate --noinput; \
-	$(BIN)/anju collectstatic --noinput --verbosity 0; \
+	manifest=.data/static/staticfiles.json; \
+	if [ -f $$manifest ] && [ -z "$$(find anju $(STAMP) -newer $$manifest \
+			\( -path '*/static/*' -o -name '.installed-*' \) -print -quit)" ]; then \
+		echo "Static files are up to date."; \
+	else \
+		echo "Collecting static files (hashed and compressed, as in production)..."; \
+		$(BIN)/anju collectstatic --noinput --verbosity 0; \
+	fi; \
 	$(BIN)/anju generate-district --if-empty; \
 	exec $(BIN)/anju serve --addr 127.0.0.1:8000
 
