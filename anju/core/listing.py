@@ -7,11 +7,14 @@ from django.shortcuts import render
 from .export import xlsx_response
 
 
-def sorted_by(queryset, request, allowed: set[str], default: str):
+def sorted_by(queryset, request, allowed: set[str], default: str, unique=frozenset()):
+    """Order by the requested column if it is allowed. A non-unique column gets the primary
+    key as a tie-breaker so pages are stable; a unique one does not need it, and leaving
+    it out lets the database walk the column's index instead of sorting the table."""
     key = request.GET.get("sort", default)
     if key.lstrip("-") not in allowed:
         key = default
-    return queryset.order_by(key, "pk")
+    return queryset.order_by(key) if key.lstrip("-") in unique else queryset.order_by(key, "pk")
 
 
 def list_page(request, template, queryset, context, *, export=None, page_size=50):

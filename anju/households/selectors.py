@@ -1,8 +1,9 @@
 """Reads of households and members that more than one view (or the API) needs."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 
 from anju.core.access import get_or_404
+from anju.core.counting import count_of
 
 from .models import Household, Lease, Member
 
@@ -24,7 +25,7 @@ def household_list(user):
     return (
         Household.objects.visible_to(user)
         .select_related("head", "unit", "estate")
-        .annotate(member_count=Count("members", filter=Q(members__left_at__isnull=True)))
+        .annotate(member_count=count_of(Member.objects.current(), "household"))
     )
 
 

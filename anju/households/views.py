@@ -18,7 +18,9 @@ from .models import PaperFileLoan
 def household_list(request):
     base = selectors.household_list(request.user)
     filters = HouseholdFilter(request.GET or None, queryset=base, user=request.user)
-    households = sorted_by(filters.qs, request, {"number", "category", "member_count"}, "number")
+    households = sorted_by(
+        filters.qs, request, {"number", "category", "member_count"}, "number", unique={"number"}
+    )
     return list_page(
         request,
         "households/household_list.html",

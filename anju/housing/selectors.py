@@ -1,8 +1,9 @@
 """Reads of the housing stock that more than one view (or the API) needs."""
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from anju.core.access import get_or_404
+from anju.core.counting import count_of
 
 from .models import Building, Estate, Unit, UnitStatus
 
@@ -32,15 +33,15 @@ def status_counts(units) -> dict[str, int]:
 
 def estates_with_occupancy(user):
     """Visible estates, each annotated with its unit counts, for lists and the chart."""
+    units = Unit.objects.all()
     return (
         Estate.objects.visible_to(user)
         .select_related("community", "operator", "property_company")
         .annotate(
-            unit_count=Count("units", distinct=True),
-            occupied_count=Count(
-                "units", filter=Q(units__status=UnitStatus.OCCUPIED), distinct=True
-            ),
-            vacant_count=Count("units", filter=Q(units__status=UnitStatus.VACANT), distinct=True),
+            unit_count=count_of(units, "estate"),
+            occupied_count=count_of(units.filter(status=UnitStatus.OCCUPIED), "estate"),
+            vacant_count=count_of(units.filter(status=UnitStatus.VACANT), "estate"),
+            building_count=count_of(Building.objects.all(), "estate"),
         )
     )
 

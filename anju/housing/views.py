@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,10 +16,13 @@ from .models import UNIT_TRANSITIONS, Unit, UnitStatus
 
 @staff_view(Perm.HOUSING_VIEW)
 def estate_list(request):
-    estates = selectors.estates_with_occupancy(request.user).annotate(
-        building_count=Count("buildings", distinct=True)
+    estates = sorted_by(
+        selectors.estates_with_occupancy(request.user),
+        request,
+        {"code", "name", "unit_count", "occupied_count"},
+        "code",
+        unique={"code"},
     )
-    estates = sorted_by(estates, request, {"code", "name", "unit_count", "occupied_count"}, "code")
     return list_page(
         request,
         "housing/estate_list.html",
@@ -106,7 +108,13 @@ def building_detail(request, building, pk):
 def unit_list(request):
     base = Unit.objects.visible_to(request.user).select_related("estate", "building", "household")
     filters = UnitFilter(request.GET or None, queryset=base, user=request.user)
-    units = sorted_by(filters.qs, request, {"code", "area_m2", "status", "floor", "rooms"}, "code")
+    units = sorted_by(
+        filters.qs,
+        request,
+        {"code", "area_m2", "status", "floor", "rooms"},
+        "code",
+        unique={"code"},
+    )
     return list_page(
         request,
         "housing/unit_list.html",
