@@ -225,7 +225,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # Audit entries are never deleted by the application; this is the minimum period the
 # retention job must keep (Cybersecurity Law art. 21 asks for at least six months).
 AUDIT_RETENTION_DAYS = env.int("ANJU_AUDIT_RETENTION_DAYS", default=365 * 3)
-DISTRICT_NAME = env.str("ANJU_DISTRICT_NAME", default="L District, Changzhi")
+# Shown in page headers; empty means the translated "L District, Changzhi".
+DISTRICT_NAME = env.str("ANJU_DISTRICT_NAME", default="")
 PAGE_SIZE = 50
 
 LOGGING = {

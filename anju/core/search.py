@@ -3,7 +3,7 @@ ID and phone numbers. Always through the models' scoping choke-points."""
 
 import re
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from anju.core import pii
 from anju.core.errors import DomainError
@@ -63,6 +63,6 @@ def search(user, q: str) -> dict:
             Member.objects.visible_to(user)
             .filter(cond)
             .select_related("household__unit", "household__estate")
-            .order_by("left_at", "name")[:LIMIT]
+            .order_by(F("left_at").asc(nulls_first=True), "name_pinyin", "pk")[:LIMIT]
         )
     return result

@@ -9,9 +9,15 @@ from .models import Category, Household, HouseholdStatus
 
 class HouseholdFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Number or head's name"), method="filter_q")
-    estate = django_filters.ModelChoiceFilter(label=_("Estate"), queryset=None)
-    category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=HouseholdStatus.choices)
+    estate = django_filters.ModelChoiceFilter(
+        label=_("Estate"), queryset=None, empty_label=_("All")
+    )
+    category = django_filters.ChoiceFilter(
+        label=_("Category"), choices=Category.choices, empty_label=_("All")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=HouseholdStatus.choices, empty_label=_("All")
+    )
 
     class Meta:
         model = Household

@@ -1,6 +1,6 @@
 """Reads of households and members that more than one view (or the API) needs."""
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from anju.core.access import get_or_404
 from anju.core.counting import count_of
@@ -31,7 +31,11 @@ def household_list(user):
 
 def archive(household: Household) -> dict:
     """Everything the 一户一档 page shows, in a fixed number of queries."""
-    members = list(household.members.order_by("left_at", "id").prefetch_related("credentials"))
+    members = list(
+        household.members.order_by(F("left_at").asc(nulls_first=True), "id").prefetch_related(
+            "credentials"
+        )
+    )
     leases = list(
         Lease.objects.filter(household=household).select_related("unit__estate").order_by("-start")
     )

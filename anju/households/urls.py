@@ -21,7 +21,8 @@ urlpatterns = [
     path("members/<int:pk>/reveal/<str:field>/", views.member_reveal, name="member_reveal"),
     path("ledger/", ledger_views.ledger_import, name="ledger_import"),
     path("ledger/jobs/<int:pk>/", ledger_views.ledger_job, name="ledger_job"),
-    path("ledger/jobs/<int:pk>/import/", ledger_views.ledger_job_confirm,
-         name="ledger_job_confirm"),
+    path(
+        "ledger/jobs/<int:pk>/import/", ledger_views.ledger_job_confirm, name="ledger_job_confirm"
+    ),
     path("ledger/export.xlsx", ledger_views.ledger_export_xlsx, name="ledger_export"),
 ]

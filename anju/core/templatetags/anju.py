@@ -27,6 +27,15 @@ def sort_header(context, field, label):
 
 
 @register.filter
+def thousands(value):
+    """12345 → 12,345 in every language (Chinese statistics also group by thousands)."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return value
+
+
+@register.filter
 def timeline_text(entry):
     return timeline.render(entry)
 

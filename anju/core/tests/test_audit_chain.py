@@ -10,8 +10,9 @@ pytestmark = pytest.mark.django_db
 
 def _three_entries():
     for i in range(3):
-        audit.record(actor=None, action="test", target=("thing", i, f"thing {i}"),
-                     changes={"n": [i, i + 1]})
+        audit.record(
+            actor=None, action="test", target=("thing", i, f"thing {i}"), changes={"n": [i, i + 1]}
+        )
     return list(AuditEntry.objects.order_by("id"))
 
 

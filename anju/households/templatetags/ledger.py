@@ -11,8 +11,12 @@ def ledger_counts(report: dict):
     """[(title, [(label, n), …]), …] for the created/updated/removed/unchanged counts of a
     stored report, with translated labels and the zeros left out."""
     out = []
-    for key, title in (("created", _("Created")), ("updated", _("Updated")),
-                       ("removed", _("Removed")), ("unchanged", _("Unchanged"))):
+    for key, title in (
+        ("created", _("Created")),
+        ("updated", _("Updated")),
+        ("removed", _("Removed")),
+        ("unchanged", _("Unchanged")),
+    ):
         counts = [(str(LABELS.get(k, k)), n) for k, n in (report.get(key) or {}).items() if n]
         out.append((title, counts))
     return out

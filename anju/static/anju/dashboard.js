@@ -19,17 +19,19 @@
   });
   draw("chart-category", {
     tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
-    legend: { bottom: 0, type: "scroll" },
-    series: [{ type: "pie", radius: ["0%", "62%"], center: ["50%", "42%"],
-      label: { show: false }, data: data.categories }],
+    legend: { orient: "vertical", left: 0, top: "middle", itemWidth: 12, itemHeight: 12 },
+    series: [{ type: "pie", radius: ["0%", "58%"], center: ["68%", "50%"],
+      label: { show: true, position: "inside", formatter: "{d}%", color: "#fff" },
+      data: data.categories }],
   });
   draw("chart-occupancy", {
     tooltip: { trigger: "axis", valueFormatter: v => v + "%" },
-    grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 56, top: 8, bottom: 8, containLabel: true },
     xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
     yAxis: { type: "category", data: data.estates, inverse: true },
     series: [{ type: "bar", data: data.rates, itemStyle: { color: "#206bc4" },
-      label: { show: true, position: "right", formatter: "{c}%" } }],
+      label: { show: true, position: "right",
+        formatter: p => Number(p.value).toFixed(1) + "%" } }],
   });
   window.addEventListener("resize", () => charts.forEach(c => c.resize()));
 })();

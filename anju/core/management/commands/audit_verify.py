@@ -4,8 +4,10 @@ from anju.core.audit import verify_chain
 
 
 class Command(BaseCommand):
-    help = ("Walk the audit log's hash chain from the first entry and report the first "
-            "broken link (an entry edited, inserted or deleted outside Anju).")
+    help = (
+        "Walk the audit log's hash chain from the first entry and report the first "
+        "broken link (an entry edited, inserted or deleted outside Anju)."
+    )
 
     def handle(self, *args, **options):
         checked, broken = verify_chain()
