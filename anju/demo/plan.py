@@ -225,7 +225,7 @@ class _Planner:
         count = max(math.ceil(size / MAX_BUILDING_UNITS), round(size / rng.uniform(60, 140)), 1)
         count = min(count, max(1, size // 12))
         while True:
-            split = _split(rng, size, count, low=1)
+            split = _split(rng, size, count, low=min(12, size // count), mixed=True)
             if max(split) <= MAX_BUILDING_UNITS:
                 break
             count += 1
@@ -271,6 +271,9 @@ class _Planner:
         """(units per floor, floors) holding exactly n units; the top floor may be
         partly built when n has no convenient divisor."""
         rng = self.rng
+        if n <= 36:  # a six-storey walk-up
+            upf = min(6, max(2, math.ceil(n / 6)))
+            return upf, math.ceil(n / upf)
         exact = [(u, n // u) for u in range(2, 7) if n % u == 0 and 6 <= n // u <= 33]
         if exact and rng.random() < 0.8:
             return rng.choice(exact)
@@ -388,9 +391,13 @@ class _Planner:
         plan.users.append(UserPlan("tenant", head.name, "tenant", hs01.community, index))
 
 
-def _split(rng: random.Random, total: int, parts: int, *, low: int) -> list[int]:
-    """Split `total` into `parts` random sizes, each at least `low`, summing exactly."""
-    weights = [rng.uniform(0.7, 1.3) for _ in range(parts)]
+def _split(rng: random.Random, total: int, parts: int, *, low: int, mixed=False) -> list[int]:
+    """Split `total` into `parts` random sizes, each at least `low`, summing exactly.
+    `mixed` makes some parts much smaller (walk-ups among the towers)."""
+    if mixed:
+        weights = [rng.choice((0.3, 1, 1, 1, 1.5)) * rng.uniform(0.8, 1.2) for _ in range(parts)]
+    else:
+        weights = [rng.uniform(0.7, 1.3) for _ in range(parts)]
     scale = (total - low * parts) / sum(weights)
     sizes = [low + int(w * scale) for w in weights]
     for i in range(total - sum(sizes)):

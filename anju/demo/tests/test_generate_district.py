@@ -19,15 +19,17 @@ FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 @pytest.fixture(autouse=True)
 def fast_hashing(request, settings):
-    # Argon2 with production parameters takes ~0.4 s a hash; tests that ask for
-    # `real_hashing` keep it.
+    # Argon2 with production parameters takes ~0.4 s a hash; only the test that asks
+    # for `real_hashing` pays for it.
     if "real_hashing" not in request.fixturenames:
         settings.PASSWORD_HASHERS = FAST_HASHER
 
 
 @pytest.fixture
-def real_hashing():
-    pass
+def real_hashing(settings):
+    from anju import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
 
 
 def _snapshot():
