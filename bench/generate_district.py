@@ -8,7 +8,7 @@ Usage (from the repository root):
     .venv/bin/python bench/generate_district.py 3000 --seed 7 --keep
 
 It makes a fresh SQLite file in a temporary folder, migrates it (not timed), runs the
-generator for N units and prints:
+generator for N units with DEBUG off (as `make demo` does) and prints:
 - the elapsed seconds of the generation (planning, encryption and writing);
 - the rows it wrote, and rows per second;
 - a raw-database baseline: the very same rows, read back from the generated tables,
@@ -44,7 +44,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="anju-bench-"))
     db_path = folder / "district.sqlite3"
     os.environ["ANJU_DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ.setdefault("ANJU_DEBUG", "1")
+    # As `make demo` runs it: DEBUG off, plain HTTP on loopback.
+    os.environ.setdefault("ANJU_DEBUG", "0")
+    os.environ.setdefault("ANJU_INSECURE_HTTP", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anju.settings")
     sys.path.insert(0, str(ROOT))
 

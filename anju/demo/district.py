@@ -18,7 +18,7 @@ from datetime import datetime
 from datetime import time as clock
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.db.models import OuterRef, Subquery
 
 from anju.core import audit, timeline
@@ -118,6 +118,14 @@ def demo_logins() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _bulk(model, objs: list) -> list:
+    """bulk_create in batches. Under DEBUG Django keeps the text of every query, which
+    for a large district would pile up hundreds of megabytes of INSERTs; drop it."""
+    model.objects.bulk_create(objs, batch_size=BATCH)
+    reset_queries()
+    return objs
+
+
 def _chunks(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -176,7 +184,7 @@ class _Writer:
                 for o in self.plan.orgs
                 if o.kind in kinds and o.code not in existing
             ]
-            Organisation.objects.bulk_create(new)
+            _bulk(Organisation, new)
             self.org_pk.update({o.code: o.pk for o in new})
             created += len(new)
         self.counts["organisations"] = created
@@ -195,7 +203,7 @@ class _Writer:
             )
             for e in plan.estates
         ]
-        Estate.objects.bulk_create(estates)
+        _bulk(Estate, estates)
         for e, obj in zip(plan.estates, estates, strict=True):
             e.pk = obj.pk
         standards = []
@@ -216,7 +224,7 @@ class _Writer:
                         ),
                     )
                 )
-        RentStandard.objects.bulk_create(standards, batch_size=BATCH)
+        _bulk(RentStandard, standards)
         buildings = [
             Building(
                 estate_id=plan.estates[b.estate].pk,
@@ -227,7 +235,7 @@ class _Writer:
             )
             for b in plan.buildings
         ]
-        Building.objects.bulk_create(buildings, batch_size=BATCH)
+        _bulk(Building, buildings)
         for b, obj in zip(plan.buildings, buildings, strict=True):
             b.pk = obj.pk
         total = len(plan.units)
@@ -250,7 +258,7 @@ class _Writer:
                 )
                 for u in chunk
             ]
-            Unit.objects.bulk_create(objs)
+            _bulk(Unit, objs)
             for u, obj in zip(chunk, objs, strict=True):
                 u.pk = obj.pk
             done += len(chunk)
@@ -281,7 +289,7 @@ class _Writer:
                         created_at=h.created_at,
                     )
                 )
-            Household.objects.bulk_create(objs)
+            _bulk(Household, objs)
             for h, obj in zip(chunk, objs, strict=True):
                 h.pk = obj.pk
             done += len(chunk)
@@ -296,7 +304,7 @@ class _Writer:
 
         def flush():
             objs = [obj for _, obj in batch]
-            Member.objects.bulk_create(objs)
+            _bulk(Member, objs)
             for m, obj in batch:
                 m.pk = obj.pk
             batch.clear()
@@ -365,10 +373,10 @@ class _Writer:
                         )
                     )
             if len(objs) >= BATCH:
-                Credential.objects.bulk_create(objs)
+                _bulk(Credential, objs)
                 total += len(objs)
                 objs.clear()
-        Credential.objects.bulk_create(objs)
+        _bulk(Credential, objs)
         total += len(objs)
         self.say(f"      credentials {total:,}")
         self.counts["credentials"] = total
@@ -389,7 +397,7 @@ class _Writer:
                 )
                 for h in chunk
             ]
-            Lease.objects.bulk_create(objs)
+            _bulk(Lease, objs)
             total += len(objs)
             self._tick("leases", total, len(plan.households))
         self.counts["leases"] = total
@@ -406,7 +414,7 @@ class _Writer:
             entry.household_id, entry.unit_id = household_pk, unit_pk
             entries.append(entry)
             if len(entries) >= BATCH:
-                TimelineEntry.objects.bulk_create(entries)
+                _bulk(TimelineEntry, entries)
                 total += len(entries)
                 entries.clear()
 
@@ -432,7 +440,7 @@ class _Writer:
                 unit=unit.code,
                 start=h.lease_start.isoformat(),
             )
-        TimelineEntry.objects.bulk_create(entries)
+        _bulk(TimelineEntry, entries)
         total += len(entries)
         self.say(f"      timeline entries {total:,}")
         self.counts["timeline_entries"] = total
@@ -462,8 +470,6 @@ class _Writer:
             )
             user._demo_role = u.role
             new.append(user)
-        User.objects.bulk_create(new)
-        UserRole.objects.bulk_create(
-            [UserRole(user_id=user.pk, role=Role(user._demo_role)) for user in new]
-        )
+        _bulk(User, new)
+        _bulk(UserRole, [UserRole(user_id=user.pk, role=Role(user._demo_role)) for user in new])
         self.counts["users"] = len(new)
