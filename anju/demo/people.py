@@ -17,6 +17,7 @@ from stdnum.cn import ric
 from . import names as N
 from .base import BASE_DATE, years_before
 
+# Household size weights (1..5) and the head's age range, by category.
 SIZE_WEIGHTS = {
     "low_income": (25, 30, 28, 12, 5),
     "lower_middle": (10, 30, 40, 15, 5),

@@ -22,6 +22,7 @@ MIN_ESTATES = 6
 MIN_UNITS = 60
 MAX_BUILDING_UNITS = 33 * 6
 
+# Shares of the household categories, in per cent.
 CATEGORY_WEIGHTS = {
     "low_income": 35,
     "lower_middle": 30,
@@ -29,7 +30,6 @@ CATEGORY_WEIGHTS = {
     "migrant_worker": 15,
     "special": 5,
 }
-# Household size weights (1..5) and the head's age range, by category.
 # Status of units nobody lives in.
 EMPTY_STATUS_WEIGHTS = {"vacant": 65, "reserved": 10, "under_repair": 15, "withheld": 10}
 

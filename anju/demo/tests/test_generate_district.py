@@ -192,6 +192,8 @@ def test_demo_users_have_the_right_roles_and_no_account_mixes_separated_duties(r
 
 @pytest.mark.django_db
 def test_the_command_refuses_a_second_district_but_if_empty_prints_the_logins():
+    with pytest.raises(CommandError):
+        call_command("generate_district", units=10, stdout=StringIO())
     out = StringIO()
     call_command("generate_district", units=120, seed=1, stdout=out)
     assert "officer" in out.getvalue() and "anju-demo-2026" in out.getvalue()
