@@ -10,13 +10,15 @@ BIN := $(VENV)/bin
 PYTEST := $(BIN)/pytest
 # Python 3.12.1 from pyenv when it is there, else whatever python3.12 is on PATH.
 PYTHON := $(or $(wildcard $(HOME)/.pyenv/versions/3.12.1/bin/python),$(shell command -v python3.12 2>/dev/null))
+NEED_PYTHON := [ -n "$(PYTHON)" ] || { echo "Python 3.12 not found: install it with \
+	'pyenv install 3.12.1' or put python3.12 on PATH." >&2; exit 1; }
 # The stamp's name carries the lock file's hash, so a changed lock re-installs.
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-16)
 PYTHON_FILES := . scripts/test-postgres-url
 # Two pytest-xdist workers for the two cores; `make test-sqlite XDIST=` runs in one process.
 XDIST := -n 2
 
-.PHONY: help install system-packages lock demo serve test lint test-sqlite test-postgres \
+.PHONY: help install system-packages lock demo test lint test-sqlite test-postgres \
 	test-browser format clean-demo
 
 help:
@@ -37,10 +39,7 @@ system-packages:
 	@scripts/install-system-packages
 
 $(STAMP):
-	@if [ -z "$(PYTHON)" ]; then \
-		echo "Python 3.12 not found: install it with 'pyenv install 3.12.1' or put python3.12 on PATH." >&2; \
-		exit 1; \
-	fi
+	@$(NEED_PYTHON)
 	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'; then \
 		echo "$(VENV) is not Python 3.12; recreating it."; rm -rf $(VENV); \
 	fi
@@ -52,6 +51,7 @@ $(STAMP):
 
 # requirements.lock pins every package with hashes. uv runs from a throwaway venv.
 lock:
+	@$(NEED_PYTHON)
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(PYTHON) -m venv "$$tmp"; "$$tmp/bin/pip" install --quiet uv; \
 	"$$tmp/bin/uv" pip compile pyproject.toml --extra dev --generate-hashes \
