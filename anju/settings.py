@@ -158,6 +158,8 @@ AXES_FAILURE_LIMIT = env.int("ANJU_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The same notion of the client's address as the audit log (see core.middleware).
+AXES_CLIENT_IP_CALLABLE = "anju.core.middleware.client_ip"
 AXES_ENABLED = env.bool("ANJU_AXES_ENABLED", default=True)
 OTP_TOTP_ISSUER = "Anju"
 
@@ -179,7 +181,8 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.bool("ANJU_BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("ANJU_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 from django.utils.csp import CSP  # noqa: E402
 

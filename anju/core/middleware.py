@@ -8,10 +8,15 @@ current_client: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 
 def client_ip(request) -> str | None:
-    # Behind the reverse proxy the proxy sets X-Forwarded-For; only its last hop is ours.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if forwarded:
-        return forwarded.split(",")[-1].strip() or None
+    """The client's address. X-Forwarded-For is believed only behind our own reverse
+    proxy (ANJU_BEHIND_PROXY), and then only its last hop, the one the proxy added;
+    otherwise anyone could write any address into the audit log."""
+    from django.conf import settings
+
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+        if forwarded:
+            return forwarded.split(",")[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -52,6 +52,11 @@ def blind_index(value: str) -> str:
     return hmac.new(_index_key(), value.encode(), hashlib.sha256).hexdigest()
 
 
+def rotate(token: str) -> str:
+    """Re-encrypt a token under the current key (it may have been made with a fallback)."""
+    return _cipher().rotate(token.encode()).decode() if token else token
+
+
 # --- Resident ID numbers -----------------------------------------------------
 
 
