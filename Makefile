@@ -13,7 +13,7 @@ PYTHON := $(or $(wildcard $(HOME)/.pyenv/versions/3.12.1/bin/python),$(shell com
 NEED_PYTHON := [ -n "$(PYTHON)" ] || { echo "Python 3.12 not found: install it with \
 	'pyenv install 3.12.1' or put python3.12 on PATH." >&2; exit 1; }
 # The stamp's name carries the lock file's hash, so a changed lock re-installs.
-STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-16)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-dev.lock | sha256sum | cut -c1-16)
 PYTHON_FILES := . scripts/test-postgres-url
 # Two pytest-xdist workers for the two cores; `make test-sqlite XDIST=` runs in one process.
 XDIST := -n 2
@@ -24,13 +24,13 @@ XDIST := -n 2
 help:
 	@echo "make demo           install, build a synthetic L District once, serve it on 127.0.0.1:8000"
 	@echo "make test           lint, then the tests on SQLite, on PostgreSQL, and in Chromium"
-	@echo "make install        .venv from requirements.lock, plus Debian's chromium, fonts-noto-cjk, gettext"
+	@echo "make install        .venv from requirements-dev.lock, plus Debian's chromium, fonts-noto-cjk, gettext"
 	@echo "make lint           ruff check and ruff format --check"
 	@echo "make format         ruff format and ruff check --fix"
 	@echo "make test-sqlite    the tests not marked browser, on SQLite"
 	@echo "make test-postgres  the same tests on PostgreSQL (see scripts/test-postgres-url)"
 	@echo "make test-browser   the tests marked browser, in Debian's Chromium, on SQLite"
-	@echo "make lock           regenerate requirements.lock from pyproject.toml"
+	@echo "make lock           regenerate requirements.lock (runtime) and requirements-dev.lock (with the test tools)"
 	@echo "make clean-demo     delete the demo's database, files and secret key (.data/)"
 
 install: $(STAMP) system-packages
@@ -44,19 +44,22 @@ $(STAMP):
 		echo "$(VENV) is not Python 3.12; recreating it."; rm -rf $(VENV); \
 	fi
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-# requirements.lock pins every package with hashes. uv runs from a throwaway venv.
+# The lock files pin every package with hashes: requirements.lock what production runs,
+# requirements-dev.lock that plus the test tools. uv runs from a throwaway venv.
 lock:
 	@$(NEED_PYTHON)
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(PYTHON) -m venv "$$tmp"; "$$tmp/bin/pip" install --quiet uv; \
-	"$$tmp/bin/uv" pip compile pyproject.toml --extra dev --generate-hashes \
+	"$$tmp/bin/uv" pip compile pyproject.toml --generate-hashes \
 		--python-version 3.12 -o requirements.lock >/dev/null; \
-	echo "Wrote requirements.lock; run make install to apply it."
+	"$$tmp/bin/uv" pip compile pyproject.toml --extra dev --generate-hashes \
+		--python-version 3.12 -o requirements-dev.lock >/dev/null; \
+	echo "Wrote requirements.lock and requirements-dev.lock; run make install to apply them."
 
 # The demo runs like production (DEBUG off, manifest static files) except that it
 # speaks plain HTTP on loopback. Its secret key is made once and kept in .data/.
