@@ -25,7 +25,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
     out = {}
     for name in fields:
         field = instance._meta.get_field(name)
-        out[name] = _plain(getattr(instance, field.attname))
+        out[name] = _plain(getattr(instance, getattr(field, "attname", name)))
     return out
 
 

@@ -2,7 +2,7 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -67,8 +67,6 @@ class User(AbstractUser):
         related_name="accounts",
         verbose_name=_("household"),
     )
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")

@@ -72,6 +72,6 @@ def _prefixed(q: Q, prefix: str) -> Q:
         if isinstance(child, Q):
             out.children.append(_prefixed(child, prefix))
         else:
-            key, value = child
+            key, value = child  # type: ignore[misc]  # a leaf is a (lookup, value) pair
             out.children.append((prefix + key, value))
     return out

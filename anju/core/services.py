@@ -132,7 +132,8 @@ def organisation_save(org: Organisation | None, *, actor, **values) -> Organisat
     for key, value in values.items():
         setattr(org, key, value)
     parent = org.parent
-    expected = {OrgKind.COMMUNITY: OrgKind.STREET}.get(org.kind, OrgKind.AUTHORITY)
+    parent_kind: dict[str, str] = {OrgKind.COMMUNITY: OrgKind.STREET}
+    expected = parent_kind.get(org.kind, OrgKind.AUTHORITY)
     if org.kind == OrgKind.AUTHORITY:
         if parent is not None:
             raise DomainError(_("The authority is the root of the tree."), code="bad_parent")

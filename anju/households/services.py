@@ -307,7 +307,7 @@ def lease_start(
 ) -> Lease:
     if end <= start:
         raise DomainError(_("A lease must end after it starts."), code="bad_dates")
-    if household.unit_id and household.unit_id != unit.pk:
+    if household.unit is not None and household.unit_id != unit.pk:
         raise DomainError(
             _("The household already lives in unit %(u)s.") % {"u": household.unit.code},
             code="already_housed",
