@@ -2,6 +2,7 @@
 and one timeline entry per created or changed household. The caller holds the
 transaction."""
 
+from django.db import connection
 from django.utils import timezone
 
 from anju.core import audit, timeline
@@ -19,6 +20,7 @@ from anju.households.services import MEMBER_FIELDS
 from anju.housing.models import Building, Estate, Unit, UnitStatus
 
 from .plan import Plan, income_or_zero
+from .validate import in_chunks
 
 BATCH = 500
 HOUSEHOLD_UPDATE_FIELDS = ["category", "status", "unit", "estate", "community", "notes"]
@@ -49,6 +51,11 @@ class _Writer:
         self.units: dict[str, Unit] = {}
         self.households: dict[str, Household] = {}
         self.members: dict[tuple[str, str], Member] = {}  # (household no., id hash)
+        self.plan_by_number = {hp.number: hp for hp in plan.households}
+        self.created_households = [hp.number for hp in plan.households if hp.existing is None]
+        self.new_members: list[Member] = []
+        self.new_leases: dict[str, Lease] = {}
+        self.new_credentials: dict[int, list[str]] = {}
 
     def note(self, action: str, target, changes: dict) -> None:
         self.audit_items.append((action, target, changes))
@@ -68,12 +75,39 @@ class _Writer:
             step()
             if self.progress:
                 self.progress(index, len(steps) + 1)
+        self.note_created()
         if self.audit_items:
             self.audit_items.append(
                 ("ledger.import", ("ledger", "", self.source or "ledger"), report_counts)
             )
             audit.record_many(actor=self.actor, items=self.audit_items)
-        TimelineEntry.objects.bulk_create(self.timeline, batch_size=BATCH)
+        insert_all(TimelineEntry, self.timeline)
+
+    def note_created(self) -> None:
+        """A new household gets one entry holding its lease and its members (masked,
+        with the credentials enrolled for them); a member who joins a household already
+        in the archive gets an entry of their own."""
+        created = set(self.created_households)
+        members: dict[str, list[dict]] = {}
+        for member in self.new_members:
+            changes = audit.snapshot(member, MEMBER_FIELDS)
+            credentials = self.new_credentials.get(id(member))
+            if credentials:
+                changes["credentials"] = credentials
+            number = member.household.number
+            if number in created:
+                changes["id"] = member.pk
+                members.setdefault(number, []).append(changes)
+            else:
+                self.note("member.add", member, {"household": number, **changes})
+        for number in self.created_households:
+            household = self.households[number]
+            lease = self.new_leases[number]
+            changes = dict(self.plan_by_number[number].changes)
+            changes["head"] = household.head.name
+            changes["lease"] = audit.snapshot(lease, ["number", "start", "end", "monthly_rent"])
+            changes["members"] = members.get(number, [])
+            self.note("household.create", household, changes)
 
     # --- the housing stock -----------------------------------------------------------
 
@@ -160,7 +194,7 @@ class _Writer:
                     updated.append(unit)
                     self.note("unit.update", unit, changes)
             self.units[code] = unit
-        Unit.objects.bulk_create(created, batch_size=BATCH)
+        insert_all(Unit, created)
         Unit.objects.bulk_update(
             updated, ["area_m2", "rooms", "status", "status_changed_at"], batch_size=BATCH
         )
@@ -206,12 +240,11 @@ class _Writer:
                     household.notes = plan.notes
                     updated.append(household)
             self.households[data.number] = household
-        Household.objects.bulk_create(created, batch_size=BATCH)
+        insert_all(Household, created)
         Household.objects.bulk_update(updated, HOUSEHOLD_UPDATE_FIELDS, batch_size=BATCH)
         for plan in self.plan.households:
             household = self.households[plan.number]
             if plan.existing is None:
-                self.note("household.create", household, plan.changes)
                 self.timeline.append(
                     timeline.build(
                         "household.imported",
@@ -275,13 +308,8 @@ class _Writer:
         # Those who left free their place before anyone is added.
         Member.objects.bulk_update(leaving, ["left_at"], batch_size=BATCH)
         Member.objects.bulk_update(updated, MEMBER_UPDATE_FIELDS, batch_size=BATCH)
-        Member.objects.bulk_create(created, batch_size=BATCH)
-        for member in created:
-            self.note(
-                "member.add",
-                member,
-                {"household": member.household.number, **audit.snapshot(member, MEMBER_FIELDS)},
-            )
+        insert_all(Member, created)
+        self.new_members = created
 
     def write_heads(self) -> None:
         updated = []
@@ -298,7 +326,7 @@ class _Writer:
             updated.append(household)
             if plan.existing is not None:
                 self.note("household.head", household, {"head": [old, head.name]})
-        Household.objects.bulk_update(updated, ["head"], batch_size=BATCH)
+        set_column(Household, "head", [(h.head_id, h.pk) for h in updated])
 
     # --- leases and credentials --------------------------------------------------------
 
@@ -340,8 +368,11 @@ class _Writer:
                 )
         Lease.objects.bulk_update(ended, ["status", "end"], batch_size=BATCH)
         Lease.objects.bulk_update(updated, ["end", "monthly_rent"], batch_size=BATCH)
-        Lease.objects.bulk_create(created, batch_size=BATCH)
+        insert_all(Lease, created)
         for lease in created:
+            self.new_leases[lease.household.number] = lease
+            if lease.household.number in self.created_households:
+                continue
             self.note(
                 "lease.start",
                 lease,
@@ -355,26 +386,79 @@ class _Writer:
     def write_credentials(self) -> None:
         revoked, created = [], []
         for plan in self.plan.households:
-            for credential in plan.credentials_revoke:
-                credential.revoked_at = self.now
-                revoked.append(credential)
+            for held in plan.credentials_revoke:
+                revoked.append(held.pk)
                 self.note(
                     "credential.revoke",
-                    credential,
-                    {"kind": credential.kind, "ref": credential.ref},
+                    ("households.credential", held.pk, f"{held.kind}:{held.ref}"),
+                    {"kind": held.kind, "ref": held.ref},
                 )
             for id_hash, kind, ref in plan.credentials_add:
                 member = self.members[(plan.number, id_hash)]
                 created.append(Credential(member=member, kind=kind, ref=ref, enrolled_at=self.now))
-        # Leavers' credentials are revoked with them (as member_leave does).
-        Credential.objects.bulk_update(revoked, ["revoked_at"], batch_size=BATCH)
-        Credential.objects.bulk_create(created, batch_size=BATCH)
+        # Revoked first: a credential may move to another member of the household.
+        for chunk in in_chunks(revoked):
+            Credential.objects.filter(pk__in=chunk).update(revoked_at=self.now)
+        insert_all(Credential, created)
+        new_members = {id(m) for m in self.new_members}
         for credential in created:
+            if id(credential.member) in new_members:
+                self.new_credentials.setdefault(id(credential.member), []).append(
+                    f"{credential.kind}:{credential.ref}"
+                )
+                continue
             self.note(
                 "credential.add",
                 credential,
                 {"member": credential.member.name, "kind": credential.kind, "ref": credential.ref},
             )
+
+
+def insert_all(model, objs: list) -> None:
+    """bulk_create for the big tables of a first import. Django's bulk_create spends
+    most of its time assembling SQL in Python; this builds one multi-row INSERT …
+    RETURNING per batch directly, converting each value as the ORM does, and sets the
+    primary keys in order (which Django's own bulk_create also relies on)."""
+    if not objs:
+        return
+    if not connection.features.can_return_rows_from_bulk_insert:
+        model.objects.bulk_create(objs, batch_size=BATCH)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    limit = connection.features.max_query_params or 999
+    batch = max(1, min(BATCH, limit // len(fields)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch):
+            chunk = objs[start : start + batch]
+            params = []
+            for obj in chunk:
+                obj._prepare_related_fields_for_save(operation_name="bulk_create")
+                params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+            cursor.execute(
+                f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "
+                f"{', '.join([placeholders] * len(chunk))} RETURNING {qn(meta.pk.column)}",
+                params,
+            )
+            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+
+def set_column(model, field_name: str, pairs: list[tuple]) -> None:
+    """UPDATE one column row by row with executemany: far faster than bulk_update's
+    CASE expression when thousands of rows each get their own value."""
+    if not pairs:
+        return
+    column = connection.ops.quote_name(model._meta.get_field(field_name).column)
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", pairs)
 
 
 def apply_plan(plan: Plan, *, actor, source: str, counts: dict, progress=None) -> None:

@@ -175,7 +175,8 @@ def _write_xlsx(dest, header, rows) -> None:
     sheet.freeze_panes = "A2"
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        # An empty cell is left out of the sheet rather than written as "".
+        sheet.append([None if v == "" else v for v in row])
     workbook.save(dest)
 
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from anju.core import pii
 from anju.households.models import (
-    Credential,
     Household,
     HouseholdStatus,
     Lease,
@@ -19,7 +18,7 @@ from anju.housing.models import Building, Unit, UnitStatus
 
 from .parse import MemberIn, UnitIn
 from .report import HouseholdChange, LedgerReport
-from .validate import Checked, HouseholdIn, NewEstate
+from .validate import Checked, HeldCredential, HouseholdIn, NewEstate
 
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
 _MOBILE_LIKE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
@@ -74,7 +73,7 @@ class HouseholdPlan:
     lease_changes: dict = field(default_factory=dict)
     lease_end: Lease | None = None  # the lease a newer one in the file replaces
     credentials_add: list[tuple[str, str, str]] = field(default_factory=list)  # hash, kind, ref
-    credentials_revoke: list[Credential] = field(default_factory=list)
+    credentials_revoke: list[HeldCredential] = field(default_factory=list)
 
     @property
     def number(self) -> str:
@@ -336,7 +335,7 @@ def _plan_household(data: HouseholdIn, checked: Checked) -> HouseholdPlan:
 
     leases = world.leases.get(existing.pk, [])
     start = data.first.lease_start
-    same = next((le for le in leases if le.unit.code == unit.code and le.start == start), None)
+    same = next((le for le in leases if le.unit_code == unit.code and le.start == start), None)
     if same is not None:
         if same.end != data.first.lease_end:
             plan.lease_changes["end"] = [str(same.end), str(data.first.lease_end)]

@@ -4,7 +4,9 @@ when one of its rows is bad, every row of it is reported."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from anju.core.models import Organisation, OrgKind
@@ -68,6 +70,13 @@ class NewEstate:
     line: int
 
 
+class HeldCredential(NamedTuple):
+    pk: int
+    member_id: int
+    kind: str
+    ref: str
+
+
 @dataclass
 class World:
     """What the database holds that the file touches, loaded once."""
@@ -76,18 +85,18 @@ class World:
     new_estates: dict[str, NewEstate] = field(default_factory=dict)
     streets: dict[str, list[Organisation]] = field(default_factory=dict)
     communities: dict[tuple[int, str], Organisation] = field(default_factory=dict)
-    units: dict[str, Unit] = field(default_factory=dict)
+    units: dict[str, Unit] = field(default_factory=dict)  # annotated estate_code, building_number
     # (estate code, building no., floor, position) -> unit code, for every unit of the
     # file's estates: a new unit must not take an existing one's place.
     places: dict[tuple, str] = field(default_factory=dict)
-    households: dict[str, Household] = field(default_factory=dict)
-    occupant: dict[str, Household] = field(default_factory=dict)  # unit code -> household
-    active_lease_on_unit: dict[str, Lease] = field(default_factory=dict)
-    leases: dict[int, list[Lease]] = field(default_factory=dict)  # household id -> leases
+    households: dict[str, Household] = field(default_factory=dict)  # annotated unit_code
+    occupant: dict[str, str] = field(default_factory=dict)  # unit code -> household no.
+    active_lease_on_unit: dict[str, str] = field(default_factory=dict)  # the same, by lease
+    leases: dict[int, list[Lease]] = field(default_factory=dict)  # by household; unit_code
     members: dict[int, list[Member]] = field(default_factory=dict)  # current, by household
     person_household: dict[str, str] = field(default_factory=dict)  # id hash -> number
-    credential_holder: dict[tuple[str, str], Credential] = field(default_factory=dict)
-    credentials: dict[int, list[Credential]] = field(default_factory=dict)  # by member id
+    credential_holder: dict[tuple[str, str], HeldCredential] = field(default_factory=dict)
+    credentials: dict[int, list[HeldCredential]] = field(default_factory=dict)  # by member
 
 
 @dataclass
@@ -317,25 +326,33 @@ class LedgerCheck:
         ):
             w.communities[(community.parent_id, community.name)] = community
         for chunk in in_chunks(unit_codes):
-            for unit in Unit.objects.filter(code__in=chunk).select_related("estate", "building"):
+            for unit in Unit.objects.filter(code__in=chunk).annotate(
+                estate_code=F("estate__code"), building_number=F("building__number")
+            ):
                 w.units[unit.code] = unit
         for code, number, floor, position, unit_code in Unit.objects.filter(
             estate__code__in=estate_codes
         ).values_list("estate__code", "building__number", "floor", "position", "code"):
             w.places[(code, number, floor, position)] = unit_code
         for chunk in in_chunks(numbers):
-            for household in Household.objects.filter(number__in=chunk).select_related("unit"):
+            for household in Household.objects.filter(number__in=chunk).annotate(
+                unit_code=F("unit__code")
+            ):
                 w.households[household.number] = household
         for chunk in in_chunks(unit_codes):
-            for household in Household.objects.filter(unit__code__in=chunk).select_related("unit"):
-                w.occupant[household.unit.code] = household
-            for lease in Lease.objects.filter(
-                unit__code__in=chunk, status=LeaseStatus.ACTIVE
-            ).select_related("unit", "household"):
-                w.active_lease_on_unit[lease.unit.code] = lease
+            w.occupant.update(
+                Household.objects.filter(unit__code__in=chunk).values_list("unit__code", "number")
+            )
+            w.active_lease_on_unit.update(
+                Lease.objects.filter(unit__code__in=chunk, status=LeaseStatus.ACTIVE).values_list(
+                    "unit__code", "household__number"
+                )
+            )
         household_ids = [h.pk for h in w.households.values()]
         for chunk in in_chunks(household_ids):
-            for lease in Lease.objects.filter(household_id__in=chunk).select_related("unit"):
+            for lease in Lease.objects.filter(household_id__in=chunk).annotate(
+                unit_code=F("unit__code")
+            ):
                 w.leases.setdefault(lease.household_id, []).append(lease)
             for member in Member.objects.current().filter(household_id__in=chunk):
                 w.members.setdefault(member.household_id, []).append(member)
@@ -346,17 +363,20 @@ class LedgerCheck:
                 .values_list("id_number_hash", "household__number")
             ):
                 w.person_household[id_hash] = number
+        fields = ("pk", "member_id", "kind", "ref")
         for chunk in in_chunks(refs):
-            for credential in Credential.objects.filter(
+            for held in Credential.objects.filter(
                 ref__in=chunk, revoked_at__isnull=True
-            ).select_related("member__household"):
-                w.credential_holder[(credential.kind, credential.ref)] = credential
+            ).values_list(*fields):
+                held = HeldCredential(*held)
+                w.credential_holder[(held.kind, held.ref)] = held
         member_ids = [m.pk for group in w.members.values() for m in group]
         for chunk in in_chunks(member_ids):
-            for credential in Credential.objects.filter(
+            for held in Credential.objects.filter(
                 member_id__in=chunk, revoked_at__isnull=True
-            ):
-                w.credentials.setdefault(credential.member_id, []).append(credential)
+            ).values_list(*fields):
+                held = HeldCredential(*held)
+                w.credentials.setdefault(held.member_id, []).append(held)
 
     def _check_estates(self, rows: list[ParsedRow]) -> None:
         w = self.world
@@ -503,15 +523,15 @@ class LedgerCheck:
                         row.household_no,
                     )
                 continue
-            if unit.estate_code and existing.estate.code != unit.estate_code:
+            if unit.estate_code and existing.estate_code != unit.estate_code:
                 self.error(
                     row.line,
                     "unit_other_estate",
                     _("Unit %(unit)s belongs to estate %(estate)s in the database.")
-                    % {"unit": unit.code, "estate": existing.estate.code},
+                    % {"unit": unit.code, "estate": existing.estate_code},
                     row.household_no,
                 )
-            elif (unit.building_no and existing.building.number != unit.building_no) or (
+            elif (unit.building_no and existing.building_number != unit.building_no) or (
                 unit.floor is not None and existing.floor != unit.floor
             ):
                 self.error(
@@ -523,7 +543,7 @@ class LedgerCheck:
                     )
                     % {
                         "unit": unit.code,
-                        "building": existing.building.number,
+                        "building": existing.building_number,
                         "floor": existing.floor,
                     },
                     row.household_no,
@@ -546,8 +566,8 @@ class LedgerCheck:
                 )
             leases = w.leases.get(existing.pk, [])
             active = next((le for le in leases if le.status == LeaseStatus.ACTIVE), None)
-            current_unit = existing.unit or (active.unit if active else None)
-            if current_unit is not None and unit_code and current_unit.code != unit_code:
+            current_unit = existing.unit_code or (active.unit_code if active else None)
+            if current_unit and unit_code and current_unit != unit_code:
                 self.error(
                     line,
                     "household_elsewhere",
@@ -555,7 +575,7 @@ class LedgerCheck:
                         "Household %(number)s lives in unit %(unit)s in the database; move it "
                         "with an exchange, not through the ledger."
                     )
-                    % {"number": number, "unit": current_unit.code},
+                    % {"number": number, "unit": current_unit},
                     number,
                 )
             elif first.lease_start and unit_code:
@@ -563,7 +583,7 @@ class LedgerCheck:
                     (
                         le
                         for le in leases
-                        if le.unit.code == unit_code and le.start == first.lease_start
+                        if le.unit_code == unit_code and le.start == first.lease_start
                     ),
                     None,
                 )
@@ -590,9 +610,7 @@ class LedgerCheck:
         if unit is not None:
             occupant = w.occupant.get(unit_code)
             lease = w.active_lease_on_unit.get(unit_code)
-            other = (occupant and occupant.number != number and occupant.number) or (
-                lease and lease.household.number != number and lease.household.number
-            )
+            other = next((n for n in (occupant, lease) if n and n != number), None)
             if other:
                 self.error(
                     line,
@@ -640,9 +658,7 @@ class LedgerCheck:
 
     def _check_vacant_in_db(self, row: ParsedRow) -> None:
         code = row.unit.code
-        occupant = self.world.occupant.get(code)
-        lease = self.world.active_lease_on_unit.get(code)
-        other = (occupant and occupant.number) or (lease and lease.household.number)
+        other = self.world.occupant.get(code) or self.world.active_lease_on_unit.get(code)
         if other:
             self.error(
                 row.line,
