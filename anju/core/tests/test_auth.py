@@ -210,6 +210,56 @@ def test_a_session_without_the_second_factor_is_sent_to_log_in(cast, device):
     assert response["Location"] == reverse("login")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: StaffSessionAuth (anju/core/api_auth.py) accepts a session that the pages "
+    "reject for want of the second factor",
+)
+def test_the_api_also_refuses_a_session_without_the_second_factor(cast, device):
+    client = Client()
+    client.force_login(cast.users["officer"])
+    response = client.get(reverse("api-1:unit_list"))
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+
+
+def test_the_api_takes_a_session_that_passed_the_second_factor(cast, client, device):
+    log_in(client, "officer")
+    client.post(reverse("login_token"), {"token": f"{totp(device.bin_key):06d}"})
+    assert client.get(reverse("api-1:unit_list")).status_code == 200
+
+
+def test_turning_on_two_factor_needs_a_valid_code(cast, client):
+    log_in(client, "officer")
+    client.post(reverse("account"), {"action": "totp-start"})
+    pending = TOTPDevice.objects.get(user=cast.users["officer"], confirmed=False)
+    good = totp(pending.bin_key)
+    client.post(
+        reverse("account"), {"action": "totp-confirm", "token": f"{(good + 1) % 10**6:06d}"}
+    )
+    pending.refresh_from_db()
+    assert not pending.confirmed
+    assert not AuditEntry.objects.filter(action="2fa.enable").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: confirming a new TOTP device does not mark the current session verified "
+    "(anju/core/views/account.py), so the next page sends the user to log in again",
+)
+def test_turning_on_two_factor_keeps_the_user_signed_in(cast, client):
+    log_in(client, "officer")
+    client.post(reverse("account"), {"action": "totp-start"})
+    pending = TOTPDevice.objects.get(user=cast.users["officer"], confirmed=False)
+    response = client.post(
+        reverse("account"), {"action": "totp-confirm", "token": f"{totp(pending.bin_key):06d}"}
+    )
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.confirmed
+    assert client.get(reverse("account")).status_code == 200
+
+
 def test_an_unconfirmed_device_does_not_ask_for_a_code(cast, client):
     TOTPDevice.objects.create(user=cast.users["officer"], name="phone", confirmed=False)
     response = log_in(client, "officer")
@@ -265,6 +315,26 @@ def test_an_existing_account_cannot_be_given_a_second_separated_role(cast):
     assert auditor.roles.count() == 1
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: user_update lets the security administrator grant their own account a "
+    "business role (here authority officer, who may reveal ID numbers)",
+)
+def test_a_security_administrator_cannot_change_their_own_roles(cast):
+    secadmin = cast.users["secadmin"]
+    with pytest.raises(DomainError):
+        services.user_update(
+            secadmin,
+            actor=secadmin,
+            full_name=secadmin.full_name,
+            organisation=secadmin.organisation,
+            roles=[Role.SECURITY_ADMIN, Role.AUTHORITY_OFFICER],
+            is_active=True,
+        )
+    secadmin.refresh_from_db()
+    assert set(secadmin.roles.values_list("role", flat=True)) == {Role.SECURITY_ADMIN}
+
+
 def test_a_separated_role_goes_with_an_ordinary_one(cast):
     user = services.user_create(
         actor=cast.users["secadmin"],
@@ -301,6 +371,22 @@ def test_an_idle_session_expires_and_an_active_one_does_not(cast, client):
         response = client.get(reverse("estate_list"))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+
+
+def test_deactivating_an_account_ends_its_open_sessions(cast, client):
+    log_in(client, "street")
+    assert client.get(reverse("estate_list")).status_code == 200
+    street = cast.users["street"]
+    services.user_update(
+        street,
+        actor=cast.users["secadmin"],
+        full_name=street.full_name,
+        organisation=street.organisation,
+        roles=sorted(street.role_set),
+        is_active=False,
+    )
+    assert client.get(reverse("estate_list")).status_code == 302
+    assert client.get(reverse("api-1:unit_list")).status_code == 401
 
 
 def test_the_session_cookie_is_http_only(cast, client):
