@@ -3,6 +3,7 @@ commands, and what never reaches the database in plain text."""
 
 import io
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -365,3 +366,65 @@ def test_export_command_writes_the_file(district, tmp_path):
     assert text.splitlines()[0].startswith("estate_code,estate_name,street")
     assert IDS["wang"] in text and "H2021-005" not in text
     assert AuditEntry.objects.filter(action="ledger.export", kind=AuditKind.ACCESS).count() == 1
+
+
+# --- The example files of docs/ledger-format.md -------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "examples"
+# line -> the error the documentation says it shows (against the test cast's archive)
+BAD_EXAMPLE = {
+    2: "id_number_checksum",
+    3: "person_twice",
+    4: "person_twice",
+    5: "unit_code_estate",
+    6: "not_a_date",
+    7: "not_a_number",
+    8: "not_a_number",
+    9: "not_a_number",
+    10: "unknown_category",
+    11: "required",
+    12: "lease_dates",
+    13: "household_has_errors",
+    14: "household_disagrees",
+    15: "no_head",
+    16: "household_has_errors",
+    17: "two_heads",
+    18: "head_relation",
+    19: "unknown_estate",
+    20: "unknown_street",
+    21: "unknown_community",
+    22: "unit_let",
+    23: "person_in_other_household",
+    24: "bad_credential",
+    25: "unit_twice",
+    26: "household_no_missing",
+    27: "unit_code_position",
+    28: "unit_place_differs",
+}
+
+
+def test_example_ledger_imports_cleanly_and_only_once(cast):
+    path = EXAMPLES / "ledger-example.csv"
+
+    report = ledger_import(path, actor=cast.officer)
+    again = ledger_import(path, actor=cast.officer)
+
+    assert report.errors == []
+    assert report.created["households"] == 3
+    assert report.created["units"] == 4
+    assert report.vacant_units == 1
+    assert {h.estate.code for h in Household.objects.filter(number__startswith="LD")} == {
+        "E1",
+        "E2",
+    }
+    assert again.change_count == 0
+
+
+def test_bad_example_shows_each_documented_error(cast):
+    report = ledger_import(EXAMPLES / "ledger-bad-example.csv", actor=cast.officer)
+
+    found = {(e.line, e.code) for e in report.errors}
+    assert set(BAD_EXAMPLE.items()) <= found
+    assert {e.line for e in report.errors} == set(BAD_EXAMPLE)
+    assert report.good_households == 0
+    assert not report.written
