@@ -25,7 +25,7 @@ help:
 	@echo "make demo           install, build a synthetic L District once, serve it on 127.0.0.1:8000"
 	@echo "make test           lint, then the tests on SQLite, on PostgreSQL, and in Chromium"
 	@echo "make install        .venv from requirements-dev.lock, plus Debian's chromium, fonts-noto-cjk, gettext"
-	@echo "make lint           ruff check, ruff format --check, mypy on the services"
+	@echo "make lint           ruff, mypy on the services, complete and compiled catalogues"
 	@echo "make format         ruff format and ruff check --fix"
 	@echo "make test-sqlite    the tests not marked browser, on SQLite"
 	@echo "make test-postgres  the same tests on PostgreSQL (see scripts/test-postgres-url)"
@@ -94,6 +94,7 @@ lint: install
 	$(BIN)/ruff check $(PYTHON_FILES)
 	$(BIN)/ruff format --check $(PYTHON_FILES)
 	ANJU_DEBUG=1 $(BIN)/mypy
+	scripts/check-messages
 
 format: install
 	$(BIN)/ruff format $(PYTHON_FILES)

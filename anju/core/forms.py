@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class LoginForm(forms.Form):
@@ -41,7 +42,9 @@ class OrganisationForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"))
-    parent = forms.ModelChoiceField(label=_("Parent"), queryset=None, required=False)
+    parent = forms.ModelChoiceField(
+        label=pgettext_lazy("organisation", "Parent"), queryset=None, required=False
+    )
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

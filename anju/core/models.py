@@ -14,7 +14,7 @@ class OrgKind(models.TextChoices):
     AUTHORITY = "authority", _("Housing-security authority")
     STREET = "street", _("Street office")
     COMMUNITY = "community", _("Community")
-    OPERATOR = "operator", _("Operating company")
+    OPERATOR = "operator", _("Operator")
     PROPERTY = "property", _("Property company")
     AGENCY = "agency", _("Partner agency")
 

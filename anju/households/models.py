@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anju.core import pii
 from anju.core.labels import register_choices
@@ -20,7 +21,7 @@ class Category(models.TextChoices):
 class HouseholdStatus(models.TextChoices):
     APPLICANT = "applicant", _("Applicant")
     WAITING = "waiting", _("Waiting")
-    TENANT = "tenant", _("Tenant")
+    TENANT = "tenant", pgettext_lazy("household status", "Tenant")
     EXITED = "exited", _("Exited")
 
 
@@ -129,7 +130,7 @@ class Member(models.Model):
     household = models.ForeignKey(
         Household, models.PROTECT, related_name="members", verbose_name=_("household")
     )
-    name = models.CharField(_("name"), max_length=40)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=40)
     name_pinyin = models.CharField(max_length=120, db_index=True)
     name_initials = models.CharField(max_length=20, db_index=True)
     relation = models.CharField(_("relation to head"), max_length=12, choices=Relation.choices)

@@ -1,11 +1,19 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from anju.core import audit
 from anju.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # Commands speak the site's language (Chinese by default); these assert English text.
+    with translation.override("en"):
+        yield
 
 
 def _three_entries():

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from anju.core.audit import verify_chain
 
@@ -12,7 +13,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         checked, broken = verify_chain()
         if broken is None:
-            self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {checked} entries."))
+            self.stdout.write(
+                self.style.SUCCESS(_("Audit chain intact: %(n)s entries.") % {"n": checked})
+            )
             return
-        where = f"entry #{broken.pk}" if broken.pk else str(broken)
-        raise CommandError(f"Audit chain broken at {where}, after {checked} intact entries.")
+        where = (_("entry #%(pk)s") % {"pk": broken.pk}) if broken.pk else str(broken)
+        raise CommandError(
+            _("Audit chain broken at %(where)s, after %(n)s intact entries.")
+            % {"where": where, "n": checked}
+        )
