@@ -160,6 +160,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The same notion of the client's address as the audit log (see core.middleware).
 AXES_CLIENT_IP_CALLABLE = "anju.core.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "anju.core.views.auth.locked_out"
 AXES_ENABLED = env.bool("ANJU_AXES_ENABLED", default=True)
 OTP_TOTP_ISSUER = "Anju"
 

@@ -5,6 +5,7 @@ the estates it is bound to and may do only what its scopes allow."""
 from django.core.exceptions import PermissionDenied
 from ninja.security import APIKeyHeader, SessionAuth
 
+from .access import needs_second_factor
 from .middleware import current_client
 from .roles import Perm
 from .services import apikey_authenticate
@@ -59,9 +60,11 @@ class StaffSessionAuth(SessionAuth):
 
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
-        if user is not None and user.is_staff_user:
-            return user
-        return None
+        if user is None or not user.is_staff_user:
+            return None
+        if needs_second_factor(user) and not user.is_verified():
+            return None  # the same rule as the pages: no second factor, no access
+        return user
 
 
 def actor_of(principal):

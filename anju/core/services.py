@@ -91,6 +91,11 @@ def user_update(user: User, *, actor, full_name: str, organisation, roles, is_ac
         raise DomainError(_("You cannot deactivate your own account."), code="self_lockout")
     roles = check_roles(roles, organisation)
     old_roles = sorted(user.role_set)
+    if user.pk == getattr(actor, "pk", None) and roles != old_roles:
+        raise DomainError(
+            _("You cannot change your own roles; ask another security administrator."),
+            code="self_grant",
+        )
     before = audit.snapshot(user, ["full_name", "organisation", "is_active"])
     with transaction.atomic():
         user.full_name, user.organisation, user.is_active = full_name, organisation, is_active

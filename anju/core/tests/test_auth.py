@@ -126,11 +126,6 @@ def test_the_sixth_failure_is_locked_out_even_with_the_right_password(cast, clie
     assert not AuditEntry.objects.filter(action="login").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: AxesMiddleware answers a locked-out log-in with its own bare English text "
-    "(429), so the log-in page's translated lock-out message is never shown",
-)
 @override_settings(AXES_ENABLED=True)
 def test_a_locked_out_user_sees_the_log_in_page_with_the_reason(cast, client):
     for _ in range(5):
@@ -210,11 +205,6 @@ def test_a_session_without_the_second_factor_is_sent_to_log_in(cast, device):
     assert response["Location"] == reverse("login")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: StaffSessionAuth (anju/core/api_auth.py) accepts a session that the pages "
-    "reject for want of the second factor",
-)
 def test_the_api_also_refuses_a_session_without_the_second_factor(cast, device):
     client = Client()
     client.force_login(cast.users["officer"])
@@ -242,11 +232,6 @@ def test_turning_on_two_factor_needs_a_valid_code(cast, client):
     assert not AuditEntry.objects.filter(action="2fa.enable").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: confirming a new TOTP device does not mark the current session verified "
-    "(anju/core/views/account.py), so the next page sends the user to log in again",
-)
 def test_turning_on_two_factor_keeps_the_user_signed_in(cast, client):
     log_in(client, "officer")
     client.post(reverse("account"), {"action": "totp-start"})
@@ -315,11 +300,6 @@ def test_an_existing_account_cannot_be_given_a_second_separated_role(cast):
     assert auditor.roles.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: user_update lets the security administrator grant their own account a "
-    "business role (here authority officer, who may reveal ID numbers)",
-)
 def test_a_security_administrator_cannot_change_their_own_roles(cast):
     secadmin = cast.users["secadmin"]
     with pytest.raises(DomainError):

@@ -6,6 +6,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from anju.core import audit
@@ -39,6 +40,7 @@ def account(request):
         if token_form.is_valid() and pending.verify_token(token_form.cleaned_data["token"]):
             pending.confirmed = True
             pending.save(update_fields=["confirmed"])
+            otp_login(request, pending)  # this session has just proven the second factor
             audit.record(actor=user, kind=AuditKind.SECURITY, action="2fa.enable", target=user)
             messages.success(request, _("Two-factor log-in is on."))
             return redirect("account")

@@ -74,6 +74,17 @@ def login_token(request):
     return render(request, "core/login_token.html", {"form": form})
 
 
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes calls this instead of answering with its own bare page: the log-in page
+    again, in the user's language, saying why (HTTP 429)."""
+    form = LoginForm(request.POST or None)
+    form.is_valid()
+    form.add_error(None, _("Too many failed attempts. Try again in 30 minutes."))
+    return render(
+        request, "core/login.html", {"form": form, "next": _next_url(request)}, status=429
+    )
+
+
 @require_POST
 def logout_view(request):
     logout(request)
