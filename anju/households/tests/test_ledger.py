@@ -711,3 +711,65 @@ def test_report_is_json_serialisable(district):
         "code": "household_has_errors",
         "household": "H2019-001",
     }
+
+
+def test_unit_under_repair_cannot_be_let_by_the_ledger(district):
+    run(good_rows(), district)
+    from anju.housing.services import unit_set_status
+
+    unit_set_status(
+        Unit.objects.get(code="E01-03-1602"), actor=None, status=UnitStatus.UNDER_REPAIR
+    )
+    rows = good_rows()
+    rows[5] = member_row(
+        unit_row(E01, "E01-03-1602", 16, area="42.00", rooms="1"),
+        "H2022-009",
+        "head",
+        "孙桂兰",
+        IDS["sun"],
+        "head",
+    )
+
+    report = run(rows, district)
+
+    assert errors_by_line(report) == {7: ["unit_unavailable"]}
+
+
+def test_exited_household_is_not_reopened(district):
+    run(good_rows(), district)
+    # The exits app has no service yet; set the outcome it will record.
+    Household.objects.filter(number="H2021-005").update(status="exited")
+
+    report = run(good_rows(), district)
+
+    assert errors_by_line(report) == {6: ["household_closed"]}
+
+
+def test_lease_starting_before_the_current_one_is_refused(district):
+    run(good_rows(), district)
+    rows = good_rows()
+    rows[4]["lease_start"] = "2022-06-01"
+
+    report = run(rows, district)
+
+    assert errors_by_line(report) == {6: ["lease_earlier"]}
+
+
+def test_new_estate_needs_an_operating_company(district):
+    Estate.objects.all().delete()
+    Organisation.objects.filter(kind__in=["operator", "property"]).delete()
+    rows = [good_rows()[5]]
+
+    report = run(rows, district, allow_new_estates=True)
+
+    assert errors_by_line(report) == {2: ["no_operator"]}
+
+
+def test_new_estate_rows_must_agree(district):
+    rows = good_rows()
+    rows[3].update(estate_code="E03", estate_name="幸福里", unit_code="E03-03-1601")
+    rows[5].update(estate_code="E03", estate_name="幸福苑", unit_code="E03-03-1602")
+
+    report = run(rows, district, allow_new_estates=True)
+
+    assert errors_by_line(report) == {7: ["estate_disagrees"]}

@@ -83,6 +83,25 @@ def test_xlsx_typed_cells_are_read_as_text(district):
     assert report.created["leases"] == 3
 
 
+def test_xlsx_line_numbers_are_the_sheet_row_numbers(district):
+    rows = good_rows()
+    rows[3]["category"] = "rich"
+    header = list(COLUMNS)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for index, row in enumerate(rows):
+        sheet.append([row.get(c, "") for c in header])
+        if index == 1:
+            sheet.append([])  # an empty row 4
+    out = io.BytesIO()
+    workbook.save(out)
+
+    report = ledger_import(out.getvalue(), actor=None, dry_run=True)
+
+    assert [(e.line, e.code) for e in report.errors] == [(6, "unknown_category")]
+
+
 def test_gb18030_csv_is_read(district):
     data = to_csv(good_rows(), encoding="gb18030")
     with pytest.raises(UnicodeDecodeError):
