@@ -154,7 +154,7 @@ class _Writer:
                     self.note("building.update", building, plan.changes)
             self.buildings[key] = building
         Building.objects.bulk_create(created, batch_size=BATCH)
-        Building.objects.bulk_update(updated, ["floors", "units_per_floor"], batch_size=BATCH)
+        update_all(Building, updated, ["floors", "units_per_floor"])
         for building in created:
             self.note(
                 "building.create",
@@ -195,9 +195,7 @@ class _Writer:
                     self.note("unit.update", unit, changes)
             self.units[code] = unit
         insert_all(Unit, created)
-        Unit.objects.bulk_update(
-            updated, ["area_m2", "rooms", "status", "status_changed_at"], batch_size=BATCH
-        )
+        update_all(Unit, updated, ["area_m2", "rooms", "status", "status_changed_at"])
         for unit in created:
             self.note(
                 "unit.create",
@@ -241,7 +239,7 @@ class _Writer:
                     updated.append(household)
             self.households[data.number] = household
         insert_all(Household, created)
-        Household.objects.bulk_update(updated, HOUSEHOLD_UPDATE_FIELDS, batch_size=BATCH)
+        update_all(Household, updated, HOUSEHOLD_UPDATE_FIELDS)
         for plan in self.plan.households:
             household = self.households[plan.number]
             if plan.existing is None:
@@ -306,8 +304,8 @@ class _Writer:
                     if member.left_at is None:
                         self.members.setdefault((plan.number, member.id_number_hash), member)
         # Those who left free their place before anyone is added.
-        Member.objects.bulk_update(leaving, ["left_at"], batch_size=BATCH)
-        Member.objects.bulk_update(updated, MEMBER_UPDATE_FIELDS, batch_size=BATCH)
+        update_all(Member, leaving, ["left_at"])
+        update_all(Member, updated, MEMBER_UPDATE_FIELDS)
         insert_all(Member, created)
         self.new_members = created
 
@@ -326,7 +324,7 @@ class _Writer:
             updated.append(household)
             if plan.existing is not None:
                 self.note("household.head", household, {"head": [old, head.name]})
-        set_column(Household, "head", [(h.head_id, h.pk) for h in updated])
+        update_all(Household, updated, ["head"])
 
     # --- leases and credentials --------------------------------------------------------
 
@@ -366,8 +364,8 @@ class _Writer:
                         status=LeaseStatus.ACTIVE,
                     )
                 )
-        Lease.objects.bulk_update(ended, ["status", "end"], batch_size=BATCH)
-        Lease.objects.bulk_update(updated, ["end", "monthly_rent"], batch_size=BATCH)
+        update_all(Lease, ended, ["status", "end"])
+        update_all(Lease, updated, ["end", "monthly_rent"])
         insert_all(Lease, created)
         for lease in created:
             self.new_leases[lease.household.number] = lease
@@ -449,16 +447,24 @@ def insert_all(model, objs: list) -> None:
                 obj._state.db = connection.alias
 
 
-def set_column(model, field_name: str, pairs: list[tuple]) -> None:
-    """UPDATE one column row by row with executemany: far faster than bulk_update's
-    CASE expression when thousands of rows each get their own value."""
-    if not pairs:
+def update_all(model, objs: list, fields: list[str]) -> None:
+    """bulk_update for many rows: one UPDATE … WHERE pk = %s run with executemany,
+    the values converted as the ORM does. Django's bulk_update builds a CASE
+    expression per column per batch, which grows slow past a few thousand rows."""
+    if not objs:
         return
-    column = connection.ops.quote_name(model._meta.get_field(field_name).column)
-    table = connection.ops.quote_name(model._meta.db_table)
-    pk = connection.ops.quote_name(model._meta.pk.column)
+    qn = connection.ops.quote_name
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in columns)
+    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"
+    rows = [
+        [*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns), obj.pk]
+        for obj in objs
+    ]
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", pairs)
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
 
 
 def apply_plan(plan: Plan, *, actor, source: str, counts: dict, progress=None) -> None:
