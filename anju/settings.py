@@ -221,7 +221,7 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_USE_FINDERS = env.bool("ANJU_WHITENOISE_FINDERS", default=not STATIC_MANIFEST)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 

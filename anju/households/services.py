@@ -325,12 +325,16 @@ def lease_start(
             end=end,
             monthly_rent=monthly_rent,
         )
-        unit_set_status(
-            unit, actor=actor, status=UnitStatus.OCCUPIED, reason=_("Lease %(n)s") % {"n": number}
-        )
         household.unit, household.estate = unit, unit.estate
         household.status = HouseholdStatus.TENANT
         household.save(update_fields=["unit", "estate", "status"])
+        unit_set_status(
+            unit,
+            actor=actor,
+            status=UnitStatus.OCCUPIED,
+            reason=_("Lease %(n)s") % {"n": number},
+            by_lease=True,
+        )
         audit.record(
             actor=actor,
             action="lease.start",
@@ -357,7 +361,7 @@ def lease_end(lease: Lease, *, actor, on, status: str = LeaseStatus.ENDED) -> Le
         lease.status = status
         lease.end = on
         lease.save(update_fields=["status", "end"])
-        unit_set_status(unit, actor=actor, status=UnitStatus.VACATING)
+        unit_set_status(unit, actor=actor, status=UnitStatus.VACATING, by_lease=True)
         household.unit = None
         household.save(update_fields=["unit"])
         audit.record(

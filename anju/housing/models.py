@@ -104,6 +104,11 @@ UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Statuses that follow a lease (it starts, or its household is leaving); only the lease
+# services set them, never the manual status form.
+LEASE_STATUSES = frozenset({UnitStatus.OCCUPIED, UnitStatus.VACATING})
+
+
 class Orientation(models.TextChoices):
     SOUTH = "S", _("South")
     NORTH = "N", _("North")

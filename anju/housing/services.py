@@ -10,15 +10,25 @@ from django.utils.translation import gettext as _
 from anju.core import audit, timeline
 from anju.core.errors import DomainError
 
-from .models import UNIT_TRANSITIONS, Estate, RentStandard, Unit, UnitStatus
+from .models import LEASE_STATUSES, UNIT_TRANSITIONS, Estate, RentStandard, Unit, UnitStatus
 
 
-def unit_set_status(unit: Unit, *, actor, status: str, reason: str = "") -> Unit:
+def unit_set_status(
+    unit: Unit, *, actor, status: str, reason: str = "", by_lease: bool = False
+) -> Unit:
+    """Move a unit along the transition table. Occupied and vacating follow a lease and
+    are set only by the lease services (`by_lease=True`)."""
     if status not in UnitStatus.values:
         raise DomainError(_("Unknown unit status."), code="unknown_status")
     old = unit.status
     if status == old:
         return unit
+    if status in LEASE_STATUSES and not by_lease:
+        raise DomainError(
+            _("“%(new)s” follows a lease; it is set when a lease starts or ends.")
+            % {"new": UnitStatus(status).label},
+            code="lease_status",
+        )
     if status not in UNIT_TRANSITIONS[old]:
         raise DomainError(
             _("A unit cannot go from “%(old)s” to “%(new)s”.")

@@ -11,7 +11,7 @@ from anju.core.roles import Perm
 from . import selectors, services
 from .filters import UnitFilter
 from .forms import RentStandardForm, UnitStatusForm
-from .models import UNIT_TRANSITIONS, Unit, UnitStatus
+from .models import LEASE_STATUSES, UNIT_TRANSITIONS, Unit, UnitStatus
 
 
 @staff_view(Perm.HOUSING_VIEW)
@@ -159,7 +159,9 @@ def unit_detail(request, unit, pk):
             "leases": leases,
             "timeline": unit.timeline.select_related("actor")[:200],
             "status_form": UnitStatusForm(initial={"status": unit.status}),
-            "allowed_statuses": [UnitStatus(s) for s in UNIT_TRANSITIONS[unit.status]],
+            "allowed_statuses": [
+                UnitStatus(s) for s in sorted(UNIT_TRANSITIONS[unit.status] - LEASE_STATUSES)
+            ],
             "rent": services.rent_standard_in_force(unit.estate, timezone.localdate()),
         },
     )

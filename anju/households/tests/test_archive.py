@@ -310,11 +310,35 @@ def test_an_allowed_status_move_is_saved_audited_and_on_the_timeline(cast, clien
     assert "漏水维修" in page.content.decode()
 
 
-def test_a_move_of_an_occupied_unit_is_also_on_the_households_archive(cast, client_for):
+def test_occupied_and_vacating_are_not_set_by_hand(cast, client_for):
     unit = cast.unit_a
-    assert succeeded(set_status(client_for("officer"), unit, UnitStatus.VACATING, "退租"))
+    response = set_status(client_for("officer"), unit, UnitStatus.VACATING, "退租")
+    assert refused(response)
+    unit.refresh_from_db()
+    assert unit.status == UnitStatus.OCCUPIED
+    vacant = cast.vacant_e1
+    assert refused(set_status(client_for("officer"), vacant, UnitStatus.OCCUPIED, "入住"))
+
+
+def test_ending_a_lease_moves_the_unit_on_the_households_archive(cast):
+    from anju.households import services as hh
+
+    lease = cast.alice_household.leases.get()
+    hh.lease_end(lease, actor=cast.users["officer"], on=date(2026, 12, 31))
     assert TimelineEntry.objects.filter(
-        household=cast.alice_household, unit=unit, verb="unit.status", data__new="vacating"
+        household=cast.alice_household,
+        unit=cast.unit_a,
+        verb="unit.status",
+        data__new="vacating",
+    ).exists()
+
+
+def test_starting_a_lease_moves_the_unit_on_the_households_archive(cast):
+    assert TimelineEntry.objects.filter(
+        household=cast.alice_household,
+        unit=cast.unit_a,
+        verb="unit.status",
+        data__new="occupied",
     ).exists()
 
 
