@@ -4,8 +4,9 @@ from decimal import Decimal
 from ninja import File, Form, Router, Schema, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from anju.core.api_auth import actor_of, require, scoped
+from anju.core.api_auth import ApiKeyPrincipal, actor_of, require, scoped
 from anju.core.roles import Perm
+from anju.housing.models import Estate
 
 from . import selectors
 from .ledger import services as ledger_services
@@ -138,11 +139,17 @@ def ledger_import(
     a dry run, nor when any row is bad unless `only_good_rows` is set; re-sending the
     same file changes nothing. The response lists every bad row with its line number."""
     require(request.auth, Perm.LEDGER_IMPORT)
+    # A machine client may write only into the estates its key is bound to (and never
+    # creates estates); staff holding the permission work district-wide.
+    only_estates = None
+    if isinstance(request.auth, ApiKeyPrincipal):
+        only_estates = set(Estate.objects.visible_to(request.auth).values_list("code", flat=True))
     report = ledger_services.ledger_import(
         file,
         actor=actor_of(request.auth),
         name=file.name,
         dry_run=dry_run,
         only_good_rows=only_good_rows,
+        only_estates=only_estates,
     )
     return report.to_dict()

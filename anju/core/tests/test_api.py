@@ -284,11 +284,6 @@ def _ledger_csv_for_e2() -> bytes:
     return out.getvalue().encode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: POST /api/v1/ledger/import does not apply the key's estates; a ledger "
-    "key bound to E1 writes households into E2 (anju/households/api.py ledger_import)",
-)
 def test_a_ledger_key_cannot_write_outside_its_estates(cast, api):
     _row, key = issue(cast, scopes=["ledger"])
     upload = SimpleUploadedFile("ledger.csv", _ledger_csv_for_e2(), "text/csv")

@@ -36,6 +36,7 @@ def ledger_import(
     dry_run: bool = False,
     only_good_rows: bool = False,
     allow_new_estates: bool = False,
+    only_estates: set[str] | None = None,
     progress=None,
 ) -> LedgerReport:
     """Import a ledger file (a path, bytes or a binary file object; CSV or XLSX).
@@ -71,7 +72,12 @@ def ledger_import(
     # write in Anju appends to the audit chain, so an unchanged chain head means the
     # check is still true when the writing starts; otherwise it is done again.
     head_before = _audit_head()
-    checked = check_ledger(ledger, allow_new_estates=allow_new_estates, progress=checking)
+    checked = check_ledger(
+        ledger,
+        allow_new_estates=allow_new_estates,
+        only_estates=only_estates,
+        progress=checking,
+    )
     plan = plan_import(checked)
     plan.fill_report(report)
     checking(rows, total)
@@ -79,7 +85,9 @@ def ledger_import(
         return report
     with transaction.atomic():
         if _audit_head(lock=True) != head_before:
-            checked = check_ledger(ledger, allow_new_estates=allow_new_estates)
+            checked = check_ledger(
+                ledger, allow_new_estates=allow_new_estates, only_estates=only_estates
+            )
             plan = plan_import(checked)
             report = LedgerReport(
                 source=ledger.name,

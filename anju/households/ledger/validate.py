@@ -113,9 +113,18 @@ class Checked:
 
 
 class LedgerCheck:
-    def __init__(self, file: LedgerFile, *, allow_new_estates: bool = False, progress=None):
+    def __init__(
+        self,
+        file: LedgerFile,
+        *,
+        allow_new_estates: bool = False,
+        only_estates: set[str] | None = None,
+        progress=None,
+    ):
         self.file = file
         self.allow_new_estates = allow_new_estates
+        # A caller bound to some estates (an API key) may touch only those.
+        self.only_estates = only_estates
         self.progress = progress
         self.errors: dict[int, list[RowError]] = defaultdict(list)
         self.world = World()
@@ -387,6 +396,15 @@ class LedgerCheck:
             community = self._community(row)
             code = unit.estate_code
             if not code:
+                continue
+            if self.only_estates is not None and code not in self.only_estates:
+                self.error(
+                    row.line,
+                    "out_of_scope",
+                    _("Estate %(code)s is outside the estates you may import for.")
+                    % {"code": code},
+                    who,
+                )
                 continue
             estate = w.estates.get(code)
             if estate is not None:
@@ -679,5 +697,13 @@ def _first_org(kind: str) -> Organisation | None:
     return Organisation.objects.filter(kind=kind, is_active=True).order_by("code").first()
 
 
-def check_ledger(file: LedgerFile, *, allow_new_estates: bool = False, progress=None) -> Checked:
-    return LedgerCheck(file, allow_new_estates=allow_new_estates, progress=progress).run()
+def check_ledger(
+    file: LedgerFile,
+    *,
+    allow_new_estates: bool = False,
+    only_estates: set[str] | None = None,
+    progress=None,
+) -> Checked:
+    return LedgerCheck(
+        file, allow_new_estates=allow_new_estates, only_estates=only_estates, progress=progress
+    ).run()
