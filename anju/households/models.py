@@ -233,7 +233,7 @@ class LeaseQuerySet(models.QuerySet):
 class Lease(models.Model):
     """Minimal lease: the tenancy issue extends it with deposit, rent terms and bills."""
 
-    number = models.CharField(_("lease no."), max_length=32, unique=True)
+    number = models.CharField(_("lease no."), max_length=48, unique=True)
     household = models.ForeignKey(
         Household, models.PROTECT, related_name="leases", verbose_name=_("household")
     )
@@ -261,6 +261,11 @@ class Lease(models.Model):
                 fields=["household"],
                 condition=Q(status="active"),
                 name="uniq_active_lease_per_household",
+            ),
+            # The ledger matches leases on this; one household's lease of one unit from
+            # one day is one lease.
+            models.UniqueConstraint(
+                fields=["household", "unit", "start"], name="uniq_lease_household_unit_start"
             ),
             models.CheckConstraint(
                 condition=Q(end__gt=models.F("start")), name="lease_ends_after_start"
