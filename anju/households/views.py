@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import redirect, render
@@ -84,14 +86,6 @@ def member_reveal(request, member, pk, field):
     return redirect("household_detail", pk=member.household_id)
 
 
-def _done(request, household, message, exc=None):
-    if exc is not None:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, message)
-    return redirect("household_detail", pk=household.pk)
-
-
 def _form_errors(form) -> str:
     return "; ".join(
         f"{form.fields[f].label if f in form.fields else ''}: {m}".lstrip(": ")
@@ -100,47 +94,56 @@ def _form_errors(form) -> str:
     )
 
 
+def _archive_action(request, household, action, success, form=None):
+    """Run `action` (with the form's cleaned data when a form is given), say how it went
+    as a message, and go back to the household's archive."""
+    if form is not None and not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            action(**(form.cleaned_data if form is not None else {}))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, success)
+    return redirect("household_detail", pk=household.pk)
+
+
 @staff_view(Perm.HOUSEHOLDS_CHANGE, find=selectors.household_for_user, methods=("POST",))
 def document_add(request, household, pk):
-    form = DocumentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("household_detail", pk=household.pk)
-    try:
-        services.document_add(household, actor=request.user, **form.cleaned_data)
-    except DomainError as exc:
-        return _done(request, household, "", exc)
-    return _done(request, household, _("Document added to the archive."))
+    return _archive_action(
+        request,
+        household,
+        partial(services.document_add, household, actor=request.user),
+        _("Document added to the archive."),
+        DocumentForm(request.POST, request.FILES),
+    )
 
 
 @staff_view(Perm.HOUSEHOLDS_CHANGE, find=selectors.household_for_user, methods=("POST",))
 def paper_file_place(request, household, pk):
-    form = PaperFileForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("household_detail", pk=household.pk)
-    try:
-        services.paper_file_place(household, actor=request.user, **form.cleaned_data)
-    except DomainError as exc:
-        return _done(request, household, "", exc)
-    return _done(request, household, _("Paper file location saved."))
+    return _archive_action(
+        request,
+        household,
+        partial(services.paper_file_place, household, actor=request.user),
+        _("Paper file location saved."),
+        PaperFileForm(request.POST),
+    )
 
 
 @staff_view(Perm.HOUSEHOLDS_CHANGE, find=selectors.household_for_user, methods=("POST",))
 def paper_file_lend(request, household, pk):
-    form = LoanForm(request.POST)
     paper = getattr(household, "paper_file", None)
     if paper is None:
         messages.error(request, _("Record where the paper file is kept first."))
         return redirect("household_detail", pk=household.pk)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("household_detail", pk=household.pk)
-    try:
-        services.paper_file_lend(paper, actor=request.user, **form.cleaned_data)
-    except DomainError as exc:
-        return _done(request, household, "", exc)
-    return _done(request, household, _("Loan recorded."))
+    return _archive_action(
+        request,
+        household,
+        partial(services.paper_file_lend, paper, actor=request.user),
+        _("Loan recorded."),
+        LoanForm(request.POST),
+    )
 
 
 def _loan_for(user, pk, loan_pk):
@@ -154,12 +157,12 @@ def _loan_for(user, pk, loan_pk):
 
 @staff_view(Perm.HOUSEHOLDS_CHANGE, find=_loan_for, methods=("POST",))
 def paper_file_return(request, loan, pk, loan_pk):
-    household = loan.paper_file.household
-    try:
-        services.paper_file_return(loan, actor=request.user)
-    except DomainError as exc:
-        return _done(request, household, "", exc)
-    return _done(request, household, _("Return recorded."))
+    return _archive_action(
+        request,
+        loan.paper_file.household,
+        partial(services.paper_file_return, loan, actor=request.user),
+        _("Return recorded."),
+    )
 
 
 def _document_for(user, pk, doc_pk):
