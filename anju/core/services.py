@@ -68,10 +68,7 @@ def user_create(
     user = User(
         username=username, full_name=full_name, organisation=organisation, household=household
     )
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), code="weak_password") from exc
+    _check_password(user, password)
     user.set_password(password)
     with transaction.atomic():
         user.save()
@@ -86,7 +83,24 @@ def user_create(
     return user
 
 
-def user_update(user: User, *, actor, full_name: str, organisation, roles, is_active: bool) -> User:
+def _check_password(user: User, password: str) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), code="weak_password") from exc
+
+
+def user_update(
+    user: User,
+    *,
+    actor,
+    full_name: str,
+    organisation,
+    roles,
+    is_active: bool,
+    password: str = "",
+) -> User:
+    """Change an account; with `password`, also reset its password. All of it or none."""
     if user.pk == actor.pk and not is_active:
         raise DomainError(_("You cannot deactivate your own account."), code="self_lockout")
     roles = check_roles(roles, organisation)
@@ -96,8 +110,12 @@ def user_update(user: User, *, actor, full_name: str, organisation, roles, is_ac
             _("You cannot change your own roles; ask another security administrator."),
             code="self_grant",
         )
+    if password:
+        _check_password(user, password)
     before = audit.snapshot(user, ["full_name", "organisation", "is_active"])
     with transaction.atomic():
+        if password:
+            user_set_password(user, actor=actor, password=password)
         user.full_name, user.organisation, user.is_active = full_name, organisation, is_active
         user.save(update_fields=["full_name", "organisation", "is_active"])
         UserRole.objects.filter(user=user).exclude(role__in=roles).delete()
@@ -117,10 +135,7 @@ def user_update(user: User, *, actor, full_name: str, organisation, roles, is_ac
 
 
 def user_set_password(user: User, *, actor, password: str) -> User:
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), code="weak_password") from exc
+    _check_password(user, password)
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])

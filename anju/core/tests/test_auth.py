@@ -418,3 +418,20 @@ def test_weak_passwords_are_refused(cast, username, password):
             password=password,
         )
     assert error.value.code == "weak_password"
+
+
+def test_a_weak_new_password_leaves_the_whole_account_unchanged(cast):
+    account = cast.users["street"]
+    with pytest.raises(DomainError) as error:
+        services.user_update(
+            account,
+            actor=cast.users["secadmin"],
+            full_name="Renamed",
+            organisation=account.organisation,
+            roles=[Role.STREET_REVIEWER],
+            is_active=False,
+            password="123",
+        )
+    assert error.value.code == "weak_password"
+    account.refresh_from_db()
+    assert (account.full_name, account.is_active) == ("Street", True)

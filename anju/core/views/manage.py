@@ -80,9 +80,8 @@ def user_edit(request, account, pk):
                 organisation=d["organisation"],
                 roles=d["roles"],
                 is_active=d["is_active"],
+                password=d["password"],
             )
-            if d["password"]:
-                services.user_set_password(account, actor=request.user, password=d["password"])
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
