@@ -96,7 +96,7 @@ def _run(job: JobRun, params: dict) -> JobRun:
         job.result = {"error": str(exc)[:2000]}
     else:
         job.status = JobStatus.DONE
-        job.message = report.summary()[:300]
+        job.message = report.verdict()[:300]
         job.result = report.to_dict()
         job.refresh_from_db(fields=["total"])
         job.done = job.total = max(job.total, 1)

@@ -9,6 +9,18 @@ from django.utils.translation import gettext_lazy
 MAX_ERRORS = 1000
 MAX_CHANGES = 1000
 
+# What a changed household's `fields` name, for the preview.
+FIELD_LABELS = {
+    "category": gettext_lazy("category"),
+    "community": gettext_lazy("community"),
+    "unit": gettext_lazy("unit"),
+    "notes": gettext_lazy("notes"),
+    "head": gettext_lazy("head of household"),
+    "members": gettext_lazy("members"),
+    "lease": gettext_lazy("lease"),
+    "credentials": gettext_lazy("credentials"),
+}
+
 LABELS = {
     "estates": gettext_lazy("estates"),
     "buildings": gettext_lazy("buildings"),
@@ -83,18 +95,21 @@ class LedgerReport:
     def change_count(self) -> int:
         return sum(self.created.values()) + sum(self.updated.values()) + sum(self.removed.values())
 
+    def verdict(self) -> str:
+        """One translated sentence: what happened to the file."""
+        if self.written:
+            return _("Imported.")
+        if self.errors and self.rows == 0:
+            return _("Nothing was written: the file cannot be used.")
+        if self.dry_run:
+            return _("Checked only (dry run): nothing was written.")
+        if self.errors and not self.only_good_rows:
+            return _("Nothing was written because the file has bad rows.")
+        return _("Nothing to change.")
+
     def summary(self) -> str:
         """A few translated sentences for a command's output or a job's message."""
-        if self.written:
-            verdict = _("Imported.")
-        elif self.errors and self.rows == 0:
-            verdict = _("Nothing was written: the file cannot be used.")
-        elif self.dry_run:
-            verdict = _("Checked only (dry run): nothing was written.")
-        elif self.errors and not self.only_good_rows:
-            verdict = _("Nothing was written because the file has bad rows.")
-        else:
-            verdict = _("Nothing to change.")
+        verdict = self.verdict()
         parts = [
             verdict,
             _(
