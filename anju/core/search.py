@@ -30,10 +30,18 @@ def member_condition(q: str) -> Q | None:
         return Q(phone_hash=pii.blind_index(pii.normalise_phone(compact)))
     if re.fullmatch(r"[a-zA-Z]+", compact):
         low = compact.lower()
-        return Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low)
+        return prefix_q("name_initials", low) | prefix_q("name_pinyin", low)
     if re.search(r"[\u4e00-\u9fff]", compact):
         return Q(name__contains=compact)
     return None
+
+
+def prefix_q(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, as a range the column's index can answer (SQLite's
+    LIKE ignores case and so cannot use a plain index). The pinyin columns are lowercase
+    ASCII, so the range is exact."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
 
 
 def unit_condition(q: str) -> Q | None:

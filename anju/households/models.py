@@ -88,7 +88,11 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["number"]
-        indexes = [models.Index(fields=["estate", "category"])]
+        indexes = [
+            models.Index(fields=["estate", "category"]),
+            # The dashboard counts housed households by category.
+            models.Index(fields=["status", "category"]),
+        ]
 
     def __str__(self):
         return self.number
@@ -120,7 +124,13 @@ class Disability(models.TextChoices):
 
 class MemberQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(household__in=Household.objects.visible_to(user))
+        estates = estate_q(user, "household__estate")
+        if not estates:  # an empty Q means the whole district
+            return self.all()
+        return self.filter(
+            estates
+            | (Q(household__estate__isnull=True) & community_q(user, "household__community"))
+        )
 
     def current(self):
         return self.filter(left_at__isnull=True)
