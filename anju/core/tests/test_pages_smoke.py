@@ -20,3 +20,15 @@ def test_officer_opens_every_main_page(cast, client_for):
     ]:
         response = c.get(url)
         assert response.status_code == 200, url
+
+
+def test_a_filter_change_from_htmx_gets_only_the_table(cast, client_for):
+    c = client_for("officer")
+    response = c.get(reverse("unit_list") + "?status=vacant", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="table">')
+    assert "<html" not in body
+    assert cast.vacant_e1.code in body and cast.unit_a.code not in body
+    page = c.get(reverse("unit_list") + "?status=vacant").content.decode()
+    assert 'hx-get="/units/"' in page and "<html" in page
