@@ -2,7 +2,7 @@
 
 `generate(units=..., seed=...)` draws a plan (`plan.py`) and writes it stage by stage:
 organisations, housing stock, households, members, credentials, leases, timeline, demo
-log-ins, and one audit entry. Each stage is one transaction of `bulk_create` batches;
+log-ins, and one audit entry, all in one transaction of `bulk_create` batches;
 nothing is saved row by row. Personal data goes through `households.protected`, so it
 is stored encrypted, indexed and masked like any other member's.
 
@@ -141,6 +141,12 @@ class _Writer:
         self.stage_no = 0
 
     def run(self) -> None:
+        # One transaction for the whole district: a crash part-way leaves nothing behind,
+        # so the command can simply be run again.
+        with transaction.atomic():
+            self._run_stages()
+
+    def _run_stages(self) -> None:
         for stage in (
             self.organisations,
             self.housing,
@@ -155,8 +161,7 @@ class _Writer:
             name = stage.__name__
             began = time.perf_counter()
             self.say(f"[{self.stage_no}/8] {name}…")
-            with transaction.atomic():
-                stage()
+            stage()
             self.say(f"[{self.stage_no}/8] {name} done in {time.perf_counter() - began:.1f} s")
 
     def _tick(self, label: str, done: int, total: int) -> None:
