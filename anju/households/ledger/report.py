@@ -4,7 +4,7 @@ can all show. `to_dict()` is JSON-serialisable and is what JobRun.result stores.
 from dataclasses import asdict, dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 MAX_ERRORS = 1000
 MAX_CHANGES = 1000
@@ -37,6 +37,22 @@ LABELS = {
 
 def _zero(*names: str):
     return field(default_factory=lambda: dict.fromkeys(names, 0))
+
+
+def count_groups(report: dict) -> list[tuple[str, list[tuple[str, int]]]]:
+    """[(title, [(label, n), …]), …] for the created, updated, removed and unchanged
+    counts of a report (as a dict, e.g. a stored JobRun.result), translated, zeros left
+    out."""
+    groups = (
+        ("created", _("Created")),
+        ("updated", _("Updated")),
+        ("removed", _("Removed")),
+        ("unchanged", _("Unchanged")),
+    )
+    return [
+        (title, [(str(LABELS.get(k, k)), n) for k, n in (report.get(key) or {}).items() if n])
+        for key, title in groups
+    ]
 
 
 @dataclass
@@ -124,15 +140,10 @@ class LedgerReport:
                 "bad_vacant": self.bad_vacant_units,
             },
         ]
-        for title, counts in (
-            (_("Created"), self.created),
-            (_("Updated"), self.updated),
-            (_("Removed"), self.removed),
-            (_("Unchanged"), self.unchanged),
-        ):
-            listed = ", ".join(f"{LABELS[k]} {v}" for k, v in counts.items() if v)
-            if listed:
-                parts.append(f"{title}: {listed}.")
+        for title, counts in count_groups(asdict(self)):
+            if counts:
+                items = pgettext("list separator", ", ").join(f"{label} {n}" for label, n in counts)
+                parts.append(_("%(title)s: %(items)s.") % {"title": title, "items": items})
         return " ".join(parts)
 
     def to_dict(self, *, max_errors: int = MAX_ERRORS, max_changes: int = MAX_CHANGES) -> dict:
