@@ -4,6 +4,7 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -39,7 +40,10 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, forward)
         signal.signal(signal.SIGTERM, forward)
-        self.stdout.write(f"Serving on http://{addr}/ with the task consumer; Ctrl-C stops both.")
+        self.stdout.write(
+            _("Serving on http://%(addr)s/ with the task consumer; Ctrl-C stops both.")
+            % {"addr": addr}
+        )
         while all(child.poll() is None for child in children.values()):
             time.sleep(0.5)
         first = next(name for name, child in children.items() if child.poll() is not None)

@@ -1,6 +1,7 @@
 import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from anju.demo import district
 
@@ -24,14 +25,14 @@ class Command(BaseCommand):
     def handle(self, *args, units, seed, if_empty, **options):
         if district.district_exists():
             if if_empty:
-                self.stdout.write("The district already exists; nothing generated.")
+                self.stdout.write(_("The district already exists; nothing generated."))
                 self._print_logins()
                 return
             raise CommandError(
-                "The database already holds estates. Use an empty database, or --if-empty."
+                _("The database already holds estates. Use an empty database, or --if-empty.")
             )
         if units < district.MIN_UNITS:
-            raise CommandError(f"--units must be at least {district.MIN_UNITS}.")
+            raise CommandError(_("--units must be at least %(n)s.") % {"n": district.MIN_UNITS})
 
         def progress(message):
             self.stdout.write(message)
@@ -40,7 +41,9 @@ class Command(BaseCommand):
         result = district.generate(units=units, seed=seed, progress=progress)
         for username in result.skipped_users:
             self.stdout.write(
-                self.style.WARNING(f"User {username!r} already existed and was left as it was.")
+                self.style.WARNING(
+                    _("User %(u)s already existed and was left as it was.") % {"u": username}
+                )
             )
         self.stdout.write("")
         width = max(len(k) for k in result.counts)
@@ -50,14 +53,23 @@ class Command(BaseCommand):
         self._print_logins()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Generated L District (seed {seed}): {result.counts['units']:,} units, "
-                f"{result.counts['households']:,} households, "
-                f"{result.counts['members']:,} members in {result.seconds:.1f} s."
+                _(
+                    "Generated L District (seed %(seed)s): %(units)s units, %(households)s "
+                    "households, %(members)s members in %(seconds)s s."
+                )
+                % {
+                    "seed": seed,
+                    "units": f"{result.counts['units']:,}",
+                    "households": f"{result.counts['households']:,}",
+                    "members": f"{result.counts['members']:,}",
+                    "seconds": f"{result.seconds:.1f}",
+                }
             )
         )
 
     def _print_logins(self):
-        rows = [("username", "password", "role", "organisation"), *district.demo_logins()]
+        header = (_("username"), _("password"), _("role"), _("organisation"))
+        rows = [header, *district.demo_logins()]
         widths = [max(_width(row[i]) for row in rows) for i in range(4)]
         for n, row in enumerate(rows):
             line = "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True))
