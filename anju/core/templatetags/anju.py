@@ -43,3 +43,14 @@ def timeline_text(entry):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.filter
+def record_type(label: str) -> str:
+    """ "core.user" → the model's name in the reader's language ("user", "用户")."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label

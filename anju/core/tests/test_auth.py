@@ -435,3 +435,11 @@ def test_a_weak_new_password_leaves_the_whole_account_unchanged(cast):
     assert error.value.code == "weak_password"
     account.refresh_from_db()
     assert (account.full_name, account.is_active) == ("Street", True)
+
+
+def test_a_failed_log_in_is_a_security_event_naming_the_account_tried(cast, client):
+    log_in(client, "officer", "not-the-password")
+    entry = AuditEntry.objects.get(action="login.failed")
+    assert entry.kind == "security"
+    assert entry.target_label == "officer"
+    assert "not-the-password" not in str(entry.changes)

@@ -41,6 +41,12 @@ def login_view(request):
             form.add_error(None, _("Too many failed attempts. Try again in 30 minutes."))
         elif user is None:
             form.add_error(None, _("The username or password is wrong."))
+            audit.record(
+                actor=None,
+                kind=AuditKind.SECURITY,
+                action="login.failed",
+                target=("core.user", "", form.cleaned_data["username"][:150]),
+            )
         elif needs_second_factor(user):
             request.session[PENDING] = user.pk
             request.session["anju_next"] = _next_url(request)
