@@ -3,6 +3,7 @@ from django.contrib import admin
 from anju.core.admin import AuditedAdmin
 
 from .models import Household, Member
+from .services import MEMBER_FIELDS
 
 
 @admin.register(Household)
@@ -19,17 +20,5 @@ class MemberAdmin(AuditedAdmin):
 
     list_display = ["name", "household", "relation", "id_number_masked", "left_at"]
     search_fields = ["name", "name_initials", "household__number"]
-    fields = [
-        "household",
-        "name",
-        "relation",
-        "id_number_masked",
-        "phone_masked",
-        "hukou",
-        "employer",
-        "monthly_income",
-        "disability",
-        "special_care",
-        "left_at",
-    ]
+    fields = ["household", *MEMBER_FIELDS, "left_at"]
     readonly_fields = ["household", "id_number_masked", "phone_masked"]

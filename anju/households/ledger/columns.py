@@ -28,17 +28,7 @@ COLUMNS = (
 )
 
 # Describe the unit; present on every row, vacant or not.
-UNIT_COLUMNS = (
-    "estate_code",
-    "estate_name",
-    "street",
-    "community",
-    "building_no",
-    "unit_code",
-    "floor",
-    "area_m2",
-    "rooms",
-)
+UNIT_COLUMNS = COLUMNS[: COLUMNS.index("rooms") + 1]  # estate_code … rooms
 # The same on every row of one household.
 HOUSEHOLD_COLUMNS = (
     "estate_code",
