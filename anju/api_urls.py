@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from anju.admission.api import router as admission_router
 from anju.core.api_auth import ApiKeyAuth, StaffSessionAuth
 from anju.core.errors import DomainError
 from anju.households.api import router as households_router
@@ -60,5 +61,6 @@ def on_http_error(request, exc):
 
 api.add_router("/", housing_router)
 api.add_router("/", households_router)
+api.add_router("/", admission_router)
 
 urlpatterns = [path("", api.urls)]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "anju.core",
     "anju.housing",
     "anju.households",
+    "anju.admission",
     "anju.portal",
 ]
 

@@ -19,6 +19,18 @@ class OrgKind(models.TextChoices):
     AGENCY = "agency", _("Partner agency")
 
 
+class AgencyFunction(models.TextChoices):
+    """What a partner agency can verify (协查部门)."""
+
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs")
+    PUBLIC_SECURITY = "public_security", _("Public security (household registration)")
+    REAL_ESTATE = "real_estate", _("Real-estate registry")
+    MARKET_REGULATION = "market_regulation", _("Market regulation")
+    SOCIAL_INSURANCE = "social_insurance", _("Social insurance")
+    PROVIDENT_FUND = "provident_fund", _("Housing provident fund")
+    VEHICLE_REGISTRY = "vehicle_registry", _("Vehicle registry")
+
+
 class Organisation(models.Model):
     """One node of the district's organisation tree. Communities hang under their
     street; streets, operators, property companies and agencies under the authority."""
@@ -37,6 +49,13 @@ class Organisation(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    agency_function = models.CharField(
+        _("agency function"),
+        max_length=20,
+        choices=AgencyFunction.choices,
+        blank=True,
+        help_text=_("For partner agencies: what they verify."),
+    )
 
     class Meta:
         verbose_name = _("organisation")

@@ -36,9 +36,22 @@ class Perm(models.TextChoices):
     ORGS_MANAGE = "orgs.manage", _("Manage organisations")
     APIKEYS_MANAGE = "apikeys.manage", _("Issue and revoke API keys")
     EXPORT = "export", _("Export lists to Excel")
+    ADMISSION_VIEW = "admission.view", _("View applications, the waiting list and rounds")
+    APPLICATION_ENTER = "admission.enter", _("Enter applications at the counter")
+    APPLICATION_REVIEW = "admission.review", _("Review applications at one's own level")
+    RULES_MANAGE = "admission.rules", _("Edit and publish the yearly admission rules")
+    CONDUCT_RECORD = "households.conduct", _("Record bad conduct and bans")
+    VERIFICATION_MANAGE = "verification.manage", _("Send verification requests to agencies")
+    VERIFICATION_ANSWER = "verification.answer", _("Answer verification requests")
+    NOTICE_MANAGE = "admission.notice", _("Publish notices and resolve objections")
+    WAITING_MANAGE = "admission.waiting", _("Run the waiting list and its contact refresh")
+    ROUND_MANAGE = "allocation.manage", _("Prepare, close and draw allocation rounds")
+    SELECTION_RECORD = "allocation.select", _("Record unit choices and refusals")
+    LEASE_SIGN = "allocation.lease", _("Issue and sign leases, hand units over")
 
 
 _VIEW = {Perm.HOUSING_VIEW, Perm.HOUSEHOLDS_VIEW, Perm.EXPORT}
+_ADMISSION_VIEW = {Perm.ADMISSION_VIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AUTHORITY_OFFICER: frozenset(
@@ -49,16 +62,43 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PII_UNMASK,
             Perm.LEDGER_IMPORT,
             Perm.LEDGER_EXPORT,
+            Perm.ADMISSION_VIEW,
+            Perm.APPLICATION_ENTER,
+            Perm.APPLICATION_REVIEW,
+            Perm.RULES_MANAGE,
+            Perm.CONDUCT_RECORD,
+            Perm.VERIFICATION_MANAGE,
+            Perm.NOTICE_MANAGE,
+            Perm.WAITING_MANAGE,
+            Perm.ROUND_MANAGE,
+            Perm.SELECTION_RECORD,
+            Perm.LEASE_SIGN,
         }
     ),
-    Role.STREET_REVIEWER: frozenset(_VIEW),
-    Role.COMMUNITY_WORKER: frozenset(_VIEW | {Perm.HOUSEHOLDS_CHANGE, Perm.PII_UNMASK}),
+    Role.STREET_REVIEWER: frozenset(_VIEW | _ADMISSION_VIEW | {Perm.APPLICATION_REVIEW}),
+    Role.COMMUNITY_WORKER: frozenset(
+        _VIEW
+        | _ADMISSION_VIEW
+        | {
+            Perm.HOUSEHOLDS_CHANGE,
+            Perm.PII_UNMASK,
+            Perm.APPLICATION_ENTER,
+            Perm.APPLICATION_REVIEW,
+        }
+    ),
     Role.OPERATOR_CLERK: frozenset(
-        _VIEW | {Perm.HOUSING_CHANGE, Perm.HOUSEHOLDS_CHANGE, Perm.PII_UNMASK}
+        _VIEW
+        | {
+            Perm.HOUSING_CHANGE,
+            Perm.HOUSEHOLDS_CHANGE,
+            Perm.PII_UNMASK,
+            Perm.SELECTION_RECORD,
+            Perm.LEASE_SIGN,
+        }
     ),
     Role.PROPERTY_STAFF: frozenset({Perm.HOUSING_VIEW}),
-    Role.PARTNER_AGENCY: frozenset(),
-    Role.AUDITOR: frozenset(_VIEW | {Perm.AUDIT_VIEW}),
+    Role.PARTNER_AGENCY: frozenset({Perm.VERIFICATION_ANSWER}),
+    Role.AUDITOR: frozenset(_VIEW | _ADMISSION_VIEW | {Perm.AUDIT_VIEW}),
     Role.SYSTEM_ADMIN: frozenset({Perm.ORGS_MANAGE}),
     Role.SECURITY_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.APIKEYS_MANAGE}),
     Role.TENANT: frozenset(),

@@ -371,4 +371,58 @@ class PaperFileLoan(models.Model):
         return f"{self.paper_file} → {self.borrower}"
 
 
-register_choices(Category, Relation, HouseholdStatus, DocumentType)
+class ConductReason(models.TextChoices):
+    FALSE_DECLARATION = "false_declaration", _("False declaration (art. 35)")
+    SUBLET = "sublet", _("Sublet, lent or swapped without permission (art. 27)")
+    CHANGE_OF_USE = "change_of_use", _("Used for another purpose (art. 27)")
+    DAMAGE = "damage", _("Damaged or altered without permission (art. 27)")
+    ILLEGAL_USE = "illegal_use", _("Used for illegal activities (art. 27)")
+    IDLE = "idle", _("Left idle for 6 months or more (art. 27)")
+    OTHER = "other", _("Other")
+
+
+class BadConductRecordQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(household__in=Household.objects.visible_to(user))
+
+    def in_force(self, on):
+        return self.filter(banned_until__gte=on)
+
+
+class BadConductRecord(models.Model):
+    """A bad-conduct record (不良记录) in a household's archive. It names the person by
+    their ID number's keyed hash, so the ban follows them into any later application."""
+
+    household = models.ForeignKey(
+        Household, models.PROTECT, related_name="conduct_records", verbose_name=_("household")
+    )
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=40)
+    id_number_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=18)
+    reason = models.CharField(_("reason"), max_length=20, choices=ConductReason.choices)
+    details = models.CharField(_("details"), max_length=300, blank=True)
+    occurred_on = models.DateField(_("occurred on"))
+    banned_until = models.DateField(_("barred from applying until"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    objects = BadConductRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bad-conduct record")
+        verbose_name_plural = _("bad-conduct records")
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(banned_until__gte=models.F("occurred_on")),
+                name="ban_ends_after_conduct",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.get_reason_display()}"
+
+
+register_choices(Category, Relation, HouseholdStatus, DocumentType, ConductReason)

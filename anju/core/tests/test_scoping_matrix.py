@@ -18,8 +18,9 @@ The cast and the fixtures of the rows are built once for the module inside a tra
 that is rolled back at the end; each test runs in a savepoint of its own, so the POSTs
 that succeed leave nothing behind for the next test."""
 
+import importlib
 import json
-from collections.abc import Callable
+import pkgutil
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 
@@ -38,30 +39,29 @@ from anju.households import services as hh_services
 from anju.households.models import ArchiveDocument, Household, Member, PaperFileLoan
 from anju.housing.models import Building, Estate, Unit, UnitStatus
 from anju.testing.cast import ROLE_USERS, Cast, build_cast
-
-ROLES = [*ROLE_USERS, "anonymous"]
-TENANTS = {"alice", "charlie"}
-STAFF = set(ROLE_USERS) - TENANTS
-
-# Who sees which side. Every staff member of the cast works on the E1 side; the
-# district-wide roles see both. Agency, administrators and tenants see no estate.
-E1_SIDE = frozenset({"officer", "street", "community", "operator", "repairer", "auditor"})
-DISTRICT = frozenset({"officer", "auditor"})
-
-# Who holds which permission (anju.core.roles.ROLE_PERMISSIONS, written out by hand so
-# that a change there shows up here as a failing row rather than passing silently).
-HOUSING_VIEW = frozenset({"officer", "street", "community", "operator", "repairer", "auditor"})
-HOUSING_CHANGE = frozenset({"officer", "operator"})
-HOUSEHOLDS_VIEW = frozenset({"officer", "street", "community", "operator", "auditor"})
-HOUSEHOLDS_CHANGE = frozenset({"officer", "community", "operator"})
-PII_UNMASK = frozenset({"officer", "community", "operator"})
-LEDGER_IMPORT = frozenset({"officer"})
-LEDGER_EXPORT = frozenset({"officer"})
-AUDIT_VIEW = frozenset({"auditor"})
-USERS_MANAGE = frozenset({"secadmin"})
-ORGS_MANAGE = frozenset({"sysadmin"})
-APIKEYS_MANAGE = frozenset({"secadmin"})
-SIGNED_IN = frozenset(ROLE_USERS)
+from anju.testing.matrix import (
+    APIKEYS_MANAGE,
+    AUDIT_VIEW,
+    DISTRICT,
+    E1_SIDE,
+    HOUSEHOLDS_CHANGE,
+    HOUSEHOLDS_VIEW,
+    HOUSING_CHANGE,
+    HOUSING_VIEW,
+    LEDGER_EXPORT,
+    LEDGER_IMPORT,
+    ORGS_MANAGE,
+    PII_UNMASK,
+    ROLES,
+    SIGNED_IN,
+    TENANTS,
+    USERS_MANAGE,
+    Row,
+    _api,
+    _list,
+    _object,
+    _r,
+)
 
 # URL names that are not part of Anju's own surface.
 EXCLUDED_NAMESPACES = {"admin"}
@@ -87,6 +87,7 @@ class World:
     jobs: dict[str, JobRun]
     ledger_checks: dict[str, JobRun]
     apikey: ApiKey
+    extra: dict = field(default_factory=dict)  # the apps' matrix modules keep theirs here
     # One test client for the whole module (each new Client loads the middleware again,
     # and WhiteNoise then indexes every static file), and one session per role.
     client: Client = field(default_factory=Client)
@@ -147,7 +148,7 @@ def _build_world() -> World:
         estates=[cast.e1],
         scopes=["ingest"],
     )
-    return World(
+    world = World(
         cast=cast,
         e2_vacant=Unit.objects.filter(estate=cast.e2, status=UnitStatus.VACANT).first(),
         buildings=buildings,
@@ -157,6 +158,9 @@ def _build_world() -> World:
         ledger_checks=ledger_checks,
         apikey=apikey,
     )
+    for module in APP_MATRICES:
+        module.build(world)
+    return world
 
 
 @pytest.fixture(scope="module")
@@ -186,54 +190,11 @@ def _open_loan(household) -> PaperFileLoan:
     )
 
 
-@dataclass(frozen=True)
-class Row:
-    """`url(world, side, role)` builds the URL for side "in" (E1 side) or "out" (E2 side).
-    `scope` says what "out" means: "estate" (the E2 side, seen by district-wide roles),
-    "own" (another user's record, seen by nobody), "missing" (a record that does not
-    exist) or "none" (a list or a page without a record: only "in" is asked)."""
-
-    name: str
-    url: Callable
-    methods: tuple[str, ...] = ("GET",)
-    allowed: frozenset[str] = frozenset()
-    scope: str = "estate"
-    api: bool = False
-    data: Callable | None = None  # POST body: data(world, side) -> dict
-    ok: dict[str, int] = field(default_factory=lambda: {"GET": 200, "POST": 302})
-    fixed: dict[str, int] | None = None  # a page outside the rules: status per role, "*" else
-    override: dict[str, int] = field(default_factory=dict)  # exceptions to the rules
-    wrong_method: str | None = "auto"
-    # (a text of the E1 side, then texts of the E2 side): a 200 page must show the first
-    # and show the others exactly when the role sees the whole district.
-    marks: tuple[str | None, ...] | None = None
-    marks_for: frozenset[str] | None = None  # roles whose 200 page is checked for marks
-    api_estates: Callable | None = None  # item → estate id, for API lists
-    succeeded: Callable | None = None  # (response, body) → bool, for a POST answered 200
-
-
 def _own(jobs, w, side, role):
     """The role's own job on the inside; someone else's on the outside."""
     if side == "in":
         return jobs[role if role in jobs else "officer"]
     return jobs["street" if role == "officer" else "officer"]
-
-
-def _r(name, *args, **kwargs):
-    return reverse(name, args=args, kwargs=kwargs or None)
-
-
-def _object(name, pick):
-    """A URL taking one pk, picked from the world for the side."""
-    return lambda w, side, role: _r(name, pick(w, side).pk)
-
-
-def _api(name, kwarg, pick):
-    return lambda w, side, role: reverse(name, kwargs={kwarg: pick(w, side).pk})
-
-
-def _list(name, query=""):
-    return lambda w, side, role: _r(name) + query
 
 
 ROWS = [
@@ -578,6 +539,15 @@ ROWS = [
     Row("api-1:openapi-view", _list("api-1:openapi-view"), fixed={"*": 200}, wrong_method=None),
     Row("api-1:api-root", _list("api-1:api-root"), fixed={"*": 404}, wrong_method=None),
 ]
+# The apps' own rows: every module of an app's `tests/matrix/` package.
+APP_MATRICES = [
+    importlib.import_module(f"{package}.{info.name}")
+    for package in ("anju.admission.tests.matrix",)
+    for info in sorted(
+        pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda m: m.name
+    )
+]
+ROWS += [row for module in APP_MATRICES for row in module.ROWS]
 MATRIX = {row.name: row for row in ROWS}
 
 

@@ -1,0 +1,2 @@
+"""The admission app's rows of the scoping matrix, one module per step; see
+anju/testing/matrix.py."""
