@@ -240,3 +240,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("ANJU_LOG_LEVEL", default="WARNING")},
 }
+
+# Working-day calendar: public holidays, and the weekend days worked in their place
+# (调休), as ISO dates. Review, answer and repair deadlines count working days.
+ANJU_HOLIDAYS = frozenset(env.list("ANJU_HOLIDAYS", default=[]))
+ANJU_WORKDAYS = frozenset(env.list("ANJU_WORKDAYS", default=[]))
+ANJU_MAX_UPLOAD_MB = env.int("ANJU_MAX_UPLOAD_MB", default=20)

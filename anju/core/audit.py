@@ -67,7 +67,7 @@ def record_many(*, actor, items, kind: str = AuditKind.CHANGE) -> list[AuditEntr
                 target_type=target_type,
                 target_id=target_id,
                 target_label=target_label,
-                changes=changes,
+                changes={key: _plain(value) for key, value in changes.items()},
                 prev_hash=prev,
             )
             entry.hash = entry.compute_hash()
