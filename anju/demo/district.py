@@ -9,7 +9,8 @@ is stored encrypted, indexed and masked like any other member's.
 Organisation codes: the authority is LHSC; street offices JD01…; communities
 JD01-SQ01…; operators YY01…; property companies WY01…; partner agencies AG-MZ (civil
 affairs), AG-GA (public security), AG-BDC (real-estate registry), AG-SJ (market
-regulation), AG-RS (social insurance), AG-SW (tax), AG-CG (vehicle registry)."""
+regulation), AG-RS (social insurance), AG-GJJ (housing provident fund), AG-SW (tax),
+AG-CG (vehicle registry)."""
 
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -185,6 +186,7 @@ class _Writer:
                     parent_id=self.org_pk.get(o.parent) if o.parent else None,
                     phone=o.phone,
                     address=o.address,
+                    agency_function=o.agency_function,
                 )
                 for o in self.plan.orgs
                 if o.kind in kinds and o.code not in existing

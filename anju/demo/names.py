@@ -46,14 +46,16 @@ PROPERTY_COMPANIES = [
 
 # Partner agencies (协查部门): (code, name). The codes are stable, so other parts of
 # the system (verification requests) can address an agency by code.
+# (code, name, what it verifies: anju.core.models.AgencyFunction, or "" for none yet)
 AGENCIES = [
-    ("AG-MZ", "长治市L区民政局"),
-    ("AG-GA", "长治市公安局L区分局"),
-    ("AG-BDC", "长治市不动产登记中心L区分中心"),
-    ("AG-SJ", "长治市L区市场监督管理局"),
-    ("AG-RS", "长治市L区人力资源和社会保障局(社保)"),
-    ("AG-SW", "国家税务总局长治市L区税务局"),
-    ("AG-CG", "长治市公安局交通警察支队车辆管理所"),
+    ("AG-MZ", "长治市L区民政局", "civil_affairs"),
+    ("AG-GA", "长治市公安局L区分局", "public_security"),
+    ("AG-BDC", "长治市不动产登记中心L区分中心", "real_estate"),
+    ("AG-SJ", "长治市L区市场监督管理局", "market_regulation"),
+    ("AG-RS", "长治市L区人力资源和社会保障局(社保)", "social_insurance"),
+    ("AG-GJJ", "长治市住房公积金管理中心L区管理部", "provident_fund"),
+    ("AG-SW", "国家税务总局长治市L区税务局", ""),
+    ("AG-CG", "长治市公安局交通警察支队车辆管理所", "vehicle_registry"),
 ]
 
 ROADS = words(

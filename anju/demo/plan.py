@@ -42,6 +42,7 @@ class OrgPlan:
     parent: str | None
     phone: str = ""
     address: str = ""
+    agency_function: str = ""
 
 
 @dataclass(slots=True)
@@ -184,7 +185,11 @@ class _Planner:
             self._org(f"WY{i:02d}", name, "property", authority)
             for i, name in enumerate(rng.sample(N.PROPERTY_COMPANIES, 3), 1)
         ]
-        self.agencies = [self._org(code, name, "agency", authority) for code, name in N.AGENCIES]
+        self.agencies = []
+        for code, name, function in N.AGENCIES:
+            agency = self._org(code, name, "agency", authority)
+            agency.agency_function = function
+            self.agencies.append(agency)
         self.people = People(rng, [street.name for street in self.streets])
 
     # --- Estates, buildings and units ---------------------------------------------
