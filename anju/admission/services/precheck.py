@@ -214,3 +214,11 @@ def application_precheck(application: Application, *, on: date | None = None) ->
 
 
 CRITERIA["category"] = (_("category offered this year"), "=")
+
+
+def grounds_in_words(application: Application, *, on: date | None = None) -> list[str]:
+    """The priority grounds the application's household holds on `on`, as labels."""
+    on = on or timezone.localdate()
+    priorities = list(PriorityRule.objects.filter(ruleset=application.ruleset_id))
+    _group, _points, grounds = priority_of(priorities, list(application.members.all()), on)
+    return [PriorityGround(g).label for g in grounds]
