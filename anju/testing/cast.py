@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from anju.core import services as core_services
-from anju.core.models import Organisation, OrgKind, User
+from anju.core.models import AgencyFunction, Organisation, OrgKind, User
 from anju.core.roles import Role
 from anju.households import services as hh
 from anju.households.models import Household, HouseholdStatus
@@ -71,8 +71,8 @@ ROLE_USERS = {
 }
 
 
-def _org(code, name, kind, parent=None):
-    return Organisation.objects.create(code=code, name=name, kind=kind, parent=parent)
+def _org(code, name, kind, parent=None, **extra):
+    return Organisation.objects.create(code=code, name=name, kind=kind, parent=parent, **extra)
 
 
 def _estate(code, name, community, operator, prop, actor):
@@ -145,7 +145,9 @@ def build_cast() -> Cast:
     operator_2 = _org("O2", "宏达运营公司", OrgKind.OPERATOR, authority)
     property_1 = _org("P1", "康居物业", OrgKind.PROPERTY, authority)
     property_2 = _org("P2", "宏达物业", OrgKind.PROPERTY, authority)
-    agency = _org("AG", "民政局", OrgKind.AGENCY, authority)
+    agency = _org(
+        "AG", "民政局", OrgKind.AGENCY, authority, agency_function=AgencyFunction.CIVIL_AFFAIRS
+    )
 
     orgs = {
         Role.AUTHORITY_OFFICER: authority,
