@@ -2,19 +2,29 @@
 per criterion, each with a stable code and a sentence in words ("per-capita income
 1,480 ≤ 1,600: met"). The applicant and every reviewer see the same sentences.
 
-`evaluate` is pure: it takes the facts of one application and the rule lines, so the
-single-application path and the bulk path (`precheck_many`) share it."""
+`evaluate` and `priority_from` are pure: they take the facts of one application and the
+rule lines, so the single-application path (`application_precheck`, which reads the
+members one by one) and the bulk path (`precheck_many`, which reads one aggregate row
+per application) share them and must agree.
 
+Boundaries: a limit is inclusive. Equal to the limit is met; one cent (one m², one year,
+one vehicle) past it is not. Per-capita values are rounded to the cent (half up) before
+they are compared, so the verdict always agrees with the numbers the sentence shows."""
+
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import (
     Application,
+    ApplicationMember,
     CategoryRule,
     CriterionResult,
     Outcome,
@@ -24,27 +34,39 @@ from ..models import (
 
 # code → (what is compared, the comparison sign that means "met")
 CRITERIA = {
-    "income": (_("per-capita monthly income (yuan)"), "≤"),
-    "housing_area": (_("per-capita housing area (m²)"), "≤"),
-    "vehicles": (_("vehicles owned"), "≤"),
-    "deposits": (_("household deposits (yuan)"), "≤"),
-    "business": (_("owns or runs a business"), "="),
-    "residence": (_("years of local residence or hukou"), "≥"),
-    "insurance": (_("months of local social insurance"), "≥"),
-    "age_min": (_("applicant's age"), "≥"),
-    "age_max": (_("applicant's age"), "≤"),
+    "income": (gettext_lazy("per-capita monthly income (yuan)"), "≤"),
+    "housing_area": (gettext_lazy("per-capita housing area owned (m²)"), "≤"),
+    "vehicles": (gettext_lazy("vehicles owned"), "≤"),
+    "deposits": (gettext_lazy("household deposits (yuan)"), "≤"),
+    "business": (gettext_lazy("owns or runs a business"), "="),
+    "residence": (gettext_lazy("years of local residence or hukou"), "≥"),
+    "insurance": (gettext_lazy("months of local social insurance"), "≥"),
+    "age_min": (gettext_lazy("applicant's age"), "≥"),
+    "age_max": (gettext_lazy("applicant's age"), "≤"),
+    "category": (gettext_lazy("category"), "="),
 }
-OUTCOME_WORDS = {o.value: o.label for o in Outcome}
+# The codes `evaluate` gives, in the order the pages show them.
+CODES = [code for code in CRITERIA if code != "category"]
+NEGATED = {"≤": ">", "≥": "<", "=": "≠"}
+# Stored as codes, shown in the reader's language.
+YES_NO = {"yes": gettext_lazy("yes"), "no": gettext_lazy("no")}
+# Grounds a member claims (and a document proves); age and disability are read from
+# the member's birth date and disability level instead.
+CLAIMED_GROUNDS = frozenset(
+    {PriorityGround.VETERAN, PriorityGround.ILLNESS, PriorityGround.SPECIAL_CARE}
+)
 CENT = Decimal("0.01")
+RESULT_FIELDS = ["outcome", "actual", "limit", "evaluated_at"]
 
 
 @dataclass(frozen=True)
 class Facts:
-    """What the pre-check reads of one application."""
+    """What the pre-check reads of one application. `None` means not known: no member
+    yet (income), current housing not declared (area), no applicant (age)."""
 
     size: int
     total_income: Decimal
-    housing_area_m2: Decimal
+    housing_area_m2: Decimal | None
     vehicles: int
     deposits: Decimal
     owns_business: bool
@@ -52,6 +74,15 @@ class Facts:
     insurance_months: int
     applicant_birth: date | None
     on: date
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the priority grounds read of one household."""
+
+    oldest_birth: date | None = None
+    disabled: bool = False
+    claimed: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -70,7 +101,9 @@ def _num(value) -> str:
     return f"{value.quantize(CENT, ROUND_HALF_UP):,}"
 
 
-def _age(birth: date, on: date) -> int:
+def age_on(birth: date, on: date) -> int:
+    """Whole years on `on`; the birthday itself counts (a 29 February birthday falls on
+    1 March in other years)."""
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
@@ -83,28 +116,32 @@ def _compare(code, actual, limit, sign) -> Verdict:
     return Verdict(code, Outcome.MET if met else Outcome.NOT_MET, _num(actual), _num(limit))
 
 
+def _per_capita(total: Decimal | None, size: int) -> Decimal | None:
+    if total is None or size < 1:
+        return None
+    return (Decimal(total) / size).quantize(CENT, ROUND_HALF_UP)
+
+
 def evaluate(rule: CategoryRule, facts: Facts) -> list[Verdict]:
-    size = max(facts.size, 1)
-    per_capita_income = (facts.total_income / size).quantize(CENT, ROUND_HALF_UP)
-    per_capita_area = (facts.housing_area_m2 / size).quantize(CENT, ROUND_HALF_UP)
-    age = _age(facts.applicant_birth, facts.on) if facts.applicant_birth else None
+    """One verdict per code in CODES, in that order."""
+    age = age_on(facts.applicant_birth, facts.on) if facts.applicant_birth else None
     verdicts = [
-        _compare("income", per_capita_income, rule.income_limit, "≤"),
-        _compare("housing_area", per_capita_area, rule.housing_area_limit, "≤"),
+        _compare("income", _per_capita(facts.total_income, facts.size), rule.income_limit, "≤"),
+        _compare(
+            "housing_area",
+            _per_capita(facts.housing_area_m2, facts.size),
+            rule.housing_area_limit,
+            "≤",
+        ),
         _compare("vehicles", facts.vehicles, rule.max_vehicles, "≤"),
         _compare("deposits", facts.deposits, rule.deposit_limit, "≤"),
     ]
+    owns = "yes" if facts.owns_business else "no"
     if rule.business_allowed:
-        verdicts.append(Verdict("business", Outcome.NOT_APPLICABLE))
+        verdicts.append(Verdict("business", Outcome.NOT_APPLICABLE, owns))
     else:
-        verdicts.append(
-            Verdict(
-                "business",
-                Outcome.NOT_MET if facts.owns_business else Outcome.MET,
-                str(_("yes") if facts.owns_business else _("no")),
-                str(_("no")),
-            )
-        )
+        outcome = Outcome.NOT_MET if facts.owns_business else Outcome.MET
+        verdicts.append(Verdict("business", outcome, owns, "no"))
     verdicts += [
         _compare("residence", facts.residence_years, rule.min_residence_years, "≥"),
         _compare("insurance", facts.insurance_months, rule.min_insurance_months, "≥"),
@@ -114,10 +151,26 @@ def evaluate(rule: CategoryRule, facts: Facts) -> list[Verdict]:
     return verdicts
 
 
+def verdicts_for(rule: CategoryRule | None, facts: Facts, category: str) -> list[Verdict]:
+    """The verdicts, or one "category" verdict when the rules do not offer it."""
+    if rule is None:
+        return [Verdict("category", Outcome.NOT_MET, category)]
+    return evaluate(rule, facts)
+
+
 def sentence(code: str, outcome: str, actual: str, limit: str) -> str:
     """The verdict in words, in the reader's language."""
     what, sign = CRITERIA.get(code, (code, "?"))
-    words = OUTCOME_WORDS.get(outcome, outcome)
+    words = Outcome(outcome).label if outcome in Outcome.values else outcome
+    if code == "category":
+        from anju.households.models import Category
+
+        label = Category(actual).label if actual in Category.values else actual
+        return _("category “%(category)s” is not offered by these rules: %(outcome)s") % {
+            "category": label,
+            "outcome": words,
+        }
+    actual, limit = str(YES_NO.get(actual, actual)), str(YES_NO.get(limit, limit))
     if outcome == Outcome.NOT_APPLICABLE:
         return _("%(what)s: %(outcome)s") % {"what": what, "outcome": words}
     if outcome == Outcome.UNKNOWN:
@@ -127,7 +180,7 @@ def sentence(code: str, outcome: str, actual: str, limit: str) -> str:
             "limit": limit,
             "outcome": words,
         }
-    shown_sign = sign if outcome == Outcome.MET else {"≤": ">", "≥": "<", "=": "≠"}[sign]
+    shown_sign = sign if outcome == Outcome.MET else NEGATED.get(sign, sign)
     return _("%(what)s %(actual)s %(sign)s %(limit)s: %(outcome)s") % {
         "what": what,
         "actual": actual,
@@ -137,21 +190,28 @@ def sentence(code: str, outcome: str, actual: str, limit: str) -> str:
     }
 
 
-def priority_of(priorities: list[PriorityRule], members, on: date) -> tuple[int, int, list[str]]:
-    """(group, points, grounds held). A household holding no ground queues in the group
-    after the last one the rules name."""
-    held = set()
-    for member in members:
-        held |= set(member.grounds or ())
-        if member.disability:
-            held.add(PriorityGround.DISABLED)
+# --- Priority ---------------------------------------------------------------------
+
+
+def priority_from(
+    priorities: list[PriorityRule], standing: Standing, on: date
+) -> tuple[int, int, list[str]]:
+    """(group, points, grounds held). Elderly by the oldest member's age on `on`,
+    disabled by any member's disability level, the other grounds as claimed. A household
+    in several groups takes the best one and the sum of the points; one holding no ground
+    queues in the group after the last one the rules name."""
     by_ground = {p.ground: p for p in priorities}
+    held = set(standing.claimed) & CLAIMED_GROUNDS
+    if standing.disabled:
+        held.add(PriorityGround.DISABLED)
     elderly = by_ground.get(PriorityGround.ELDERLY)
-    if elderly and elderly.min_age is not None:
-        if any(_age(m.birth_date, on) >= elderly.min_age for m in members):
-            held.add(PriorityGround.ELDERLY)
-    else:
-        held.discard(PriorityGround.ELDERLY)
+    if (
+        elderly is not None
+        and elderly.min_age is not None
+        and standing.oldest_birth is not None
+        and age_on(standing.oldest_birth, on) >= elderly.min_age
+    ):
+        held.add(PriorityGround.ELDERLY)
     rules = [by_ground[g] for g in held if g in by_ground]
     last = max((p.group for p in priorities), default=0) + 1
     if not rules:
@@ -163,12 +223,43 @@ def priority_of(priorities: list[PriorityRule], members, on: date) -> tuple[int,
     )
 
 
+def standing_of(members) -> Standing:
+    births = [m.birth_date for m in members if m.birth_date]
+    claimed: set[str] = set()
+    for member in members:
+        claimed |= set(member.grounds or ())
+    return Standing(
+        oldest_birth=min(births, default=None),
+        disabled=any(m.disability for m in members),
+        claimed=frozenset(claimed & CLAIMED_GROUNDS),
+    )
+
+
+def priority_of(priorities: list[PriorityRule], members, on: date) -> tuple[int, int, list[str]]:
+    """(group, points, grounds held) of a household from its members."""
+    return priority_from(priorities, standing_of(list(members)), on)
+
+
+def grounds_in_words(application: Application, *, on: date | None = None) -> list[str]:
+    """The priority grounds the application's household holds on `on`, as labels."""
+    on = on or timezone.localdate()
+    priorities = list(PriorityRule.objects.filter(ruleset=application.ruleset_id))
+    _group, _points, grounds = priority_of(priorities, application.members.all(), on)
+    return [PriorityGround(g).label for g in grounds]
+
+
+# --- One application --------------------------------------------------------------
+
+
 def facts_of(application: Application, members, on: date) -> Facts:
+    members = list(members)
     head = next((m for m in members if m.relation == "head"), None)
     return Facts(
         size=len(members),
         total_income=sum((m.monthly_income for m in members), Decimal("0")),
-        housing_area_m2=Decimal(str(application.housing_area_m2)),
+        housing_area_m2=(
+            Decimal(str(application.housing_area_m2)) if application.current_housing else None
+        ),
         vehicles=application.vehicles,
         deposits=Decimal(str(application.deposits)),
         owns_business=application.owns_business,
@@ -187,38 +278,135 @@ def application_precheck(application: Application, *, on: date | None = None) ->
         ruleset=application.ruleset_id, category=application.category
     ).first()
     members = list(application.members.all())
-    if rule is None:
-        verdicts = [Verdict("category", Outcome.NOT_MET)]
-    else:
-        verdicts = evaluate(rule, facts_of(application, members, on))
+    verdicts = verdicts_for(rule, facts_of(application, members, on), application.category)
     priorities = list(PriorityRule.objects.filter(ruleset=application.ruleset_id))
     group, points, _grounds = priority_of(priorities, members, on)
-    now = timezone.now()
+    met = all(v.outcome != Outcome.NOT_MET for v in verdicts)
     with transaction.atomic():
-        CriterionResult.objects.filter(application=application).delete()
-        CriterionResult.objects.bulk_create(
+        _store({application.pk: verdicts}, {application.pk: (met, group, points)})
+    application.precheck_met, application.priority_group, application.points = met, group, points
+    return verdicts
+
+
+# --- Many applications -------------------------------------------------------------
+
+
+def precheck_many(applications, *, on: date | None = None, batch: int = 5000) -> int:
+    """The pre-check of every application in the queryset, set by set: per batch one
+    query for the applications, one aggregate query over their members, one for the
+    few members claiming grounds, then the pure evaluation, an upsert of the results and
+    one UPDATE per distinct (met, group, points). Gives exactly what
+    `application_precheck` gives one by one. Returns the number of applications."""
+    on = on or timezone.localdate()
+    rules: dict[tuple[int, str], CategoryRule | None] = {}
+    priorities: dict[int, list[PriorityRule]] = {}
+    fields = [
+        "pk",
+        "ruleset_id",
+        "category",
+        "current_housing",
+        "housing_area_m2",
+        "vehicles",
+        "deposits",
+        "owns_business",
+        "residence_years",
+        "insurance_months",
+    ]
+    base = applications.order_by("pk")
+    done, last = 0, 0
+    while True:
+        rows = list(base.filter(pk__gt=last).values_list(*fields)[:batch])
+        if not rows:
+            return done
+        last = rows[-1][0]
+        ids = [row[0] for row in rows]
+        for ruleset_id in {row[1] for row in rows} - set(priorities):
+            priorities[ruleset_id] = list(PriorityRule.objects.filter(ruleset=ruleset_id))
+            for rule in CategoryRule.objects.filter(ruleset=ruleset_id):
+                rules[ruleset_id, rule.category] = rule
+        members = {
+            row["application_id"]: row
+            for row in ApplicationMember.objects.filter(application_id__in=ids)
+            .values("application_id")
+            .annotate(
+                size=Count("id"),
+                income=Sum("monthly_income"),
+                head_birth=Min("birth_date", filter=Q(relation="head")),
+                oldest=Min("birth_date"),
+                disabled=Count("id", filter=~Q(disability="")),
+            )
+            .order_by()
+        }
+        claimed: dict[int, set[str]] = defaultdict(set)
+        for application_id, grounds in (
+            ApplicationMember.objects.filter(application_id__in=ids)
+            .exclude(grounds=[])
+            .values_list("application_id", "grounds")
+        ):
+            claimed[application_id] |= set(grounds or ())
+        results, standings = {}, {}
+        for pk, ruleset_id, category, housing, area, *declared in rows:
+            agg = members.get(pk) or {}
+            vehicles, deposits, business, residence, insurance = declared
+            facts = Facts(
+                size=agg.get("size", 0),
+                total_income=agg.get("income") or Decimal("0"),
+                housing_area_m2=Decimal(str(area)) if housing else None,
+                vehicles=vehicles,
+                deposits=Decimal(str(deposits)),
+                owns_business=business,
+                residence_years=residence,
+                insurance_months=insurance,
+                applicant_birth=agg.get("head_birth"),
+                on=on,
+            )
+            verdicts = verdicts_for(rules.get((ruleset_id, category)), facts, category)
+            standing = Standing(
+                oldest_birth=agg.get("oldest"),
+                disabled=bool(agg.get("disabled")),
+                claimed=frozenset(claimed.get(pk, ())),
+            )
+            group, points, _grounds = priority_from(priorities[ruleset_id], standing, on)
+            results[pk] = verdicts
+            standings[pk] = (all(v.outcome != Outcome.NOT_MET for v in verdicts), group, points)
+        with transaction.atomic():
+            _store(results, standings)
+        done += len(rows)
+
+
+def _store(results: dict[int, list[Verdict]], standings: dict[int, tuple]) -> None:
+    """Upsert the verdicts, drop results of codes no longer given, and set each
+    application's overall result, group and points (one UPDATE per distinct triple)."""
+    now = timezone.now()
+    CriterionResult.objects.bulk_create(
+        [
             CriterionResult(
-                application=application,
+                application_id=pk,
                 code=v.code,
                 outcome=v.outcome,
                 actual=v.actual,
                 limit=v.limit,
                 evaluated_at=now,
             )
+            for pk, verdicts in results.items()
             for v in verdicts
+        ],
+        update_conflicts=True,
+        unique_fields=["application", "code"],
+        update_fields=RESULT_FIELDS,
+    )
+    by_codes: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for pk, verdicts in results.items():
+        by_codes[tuple(v.code for v in verdicts)].append(pk)
+    stale = Q()
+    for codes, pks in by_codes.items():
+        stale |= Q(application_id__in=pks) & ~Q(code__in=codes)
+    if stale:
+        CriterionResult.objects.filter(stale).delete()
+    by_standing: dict[tuple, list[int]] = defaultdict(list)
+    for pk, standing in standings.items():
+        by_standing[standing].append(pk)
+    for (met, group, points), pks in by_standing.items():
+        Application.objects.filter(pk__in=pks).update(
+            precheck_met=met, priority_group=group, points=points
         )
-        application.precheck_met = all(v.outcome != Outcome.NOT_MET for v in verdicts)
-        application.priority_group, application.points = group, points
-        application.save(update_fields=["precheck_met", "priority_group", "points"])
-    return verdicts
-
-
-CRITERIA["category"] = (_("category offered this year"), "=")
-
-
-def grounds_in_words(application: Application, *, on: date | None = None) -> list[str]:
-    """The priority grounds the application's household holds on `on`, as labels."""
-    on = on or timezone.localdate()
-    priorities = list(PriorityRule.objects.filter(ruleset=application.ruleset_id))
-    _group, _points, grounds = priority_of(priorities, list(application.members.all()), on)
-    return [PriorityGround(g).label for g in grounds]

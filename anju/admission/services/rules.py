@@ -1,18 +1,26 @@
 """The yearly admission rules: created from the district's defaults or copied from the
-previous year, edited by authority officers, published. Every change is audited."""
+previous year, edited by authority officers, published. Every change is audited.
+
+A draft is edited freely. A published set is public and may already have been applied
+to applications, so it is never edited silently: each change to it must cite the
+document that amends it (`citation`), and the audit entry keeps who, when, before and
+after and that citation; the public page lists these amendments. A set for a new year
+is a new rule set (`ruleset_create`), copied from the last one."""
 
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anju.core import audit
 from anju.core.errors import DomainError
+from anju.core.models import AuditEntry
 from anju.households.models import Category
 
-from ..models import CategoryRule, PriorityGround, PriorityRule, RuleSet
+from ..models import CategoryRule, PriorityGround, PriorityRule, RefusalConsequence, RuleSet
 
 # The numbers a new district starts from when it has no earlier year to copy. They
 # follow Changzhi's published practice; the authority edits them for its own year.
@@ -78,8 +86,28 @@ RULESET_FIELDS = [
 ]
 
 
+CATEGORY_FIELDS = [
+    "income_limit",
+    "housing_area_limit",
+    "max_vehicles",
+    "deposit_limit",
+    "business_allowed",
+    "min_residence_years",
+    "min_insurance_months",
+    "min_age",
+    "max_age",
+    "relief_tier",
+    "area_standard",
+]
+PRIORITY_FIELDS = ["group", "points", "min_age"]
+# The procedure numbers must be at least 1 (a day, a year, a refusal may be 0).
+POSITIVE_FIELDS = ["review_days", "notice_days", "contact_refresh_days", "long_wait_years"]
+
+
 def ruleset_create(*, actor, year: int, effective_from: date, source: str) -> RuleSet:
     """A new year's rule set: a copy of the latest earlier year, or the defaults."""
+    if not (source or "").strip():
+        raise DomainError(_("Name the source document of the rules."), code="source")
     if RuleSet.objects.filter(year=year).exists():
         raise DomainError(
             _("The rules for %(year)s already exist.") % {"year": year}, code="duplicate"
@@ -134,10 +162,19 @@ def _default_lines(ruleset: RuleSet) -> None:
 
 
 def ruleset_publish(ruleset: RuleSet, *, actor) -> RuleSet:
+    """Publish: from its effective date the set is in force, shown on the public page,
+    and every later change to it must cite an amending document."""
     if ruleset.published_at:
         raise DomainError(_("These rules are already published."), code="published")
     if not ruleset.categories.exists():
         raise DomainError(_("The rules name no category."), code="empty")
+    for rule in ruleset.categories.all():
+        if not rule.area_standard:
+            raise DomainError(
+                _("The area standard of “%(category)s” is empty.")
+                % {"category": rule.get_category_display()},
+                code="area_standard",
+            )
     with transaction.atomic():
         ruleset.published_at = timezone.now()
         ruleset.save(update_fields=["published_at"])
@@ -158,3 +195,225 @@ def ruleset_in_force(on: date | None = None) -> RuleSet:
             code="no_rules",
         )
     return ruleset
+
+
+# --- Edits -----------------------------------------------------------------------
+
+
+def _editable(ruleset: RuleSet, citation: str) -> str:
+    """The citation to record: required once the set is published."""
+    citation = (citation or "").strip()
+    if ruleset.published_at and not citation:
+        raise DomainError(
+            _(
+                "The rules for %(year)s are published: a change must cite the document "
+                "that amends them."
+            )
+            % {"year": ruleset.year},
+            code="citation_required",
+        )
+    return citation
+
+
+def _unknown(values: dict, allowed: list[str]) -> None:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise DomainError(
+            _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
+
+
+def _save_audited(obj, *, actor, action, fields, values, citation, context) -> dict:
+    """Apply `values`, save the changed fields and write one audit entry with the
+    before/after of each change, the citation and `context`. Returns the changes."""
+    before = audit.snapshot(obj, fields)
+    for key, value in values.items():
+        field = obj._meta.get_field(key)
+        if isinstance(field, models.DecimalField) and value is not None:
+            # 1600 and 1600.00 are the same limit; the audit shows no change for it.
+            value = Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+        setattr(obj, key, value)
+    changes = audit.diff(before, audit.snapshot(obj, fields))
+    if not changes:
+        return {}
+    with transaction.atomic():
+        obj.save(update_fields=list(changes))
+        audit.record(
+            actor=actor,
+            action=action,
+            target=obj,
+            changes={**context, **changes, **({"citation": citation} if citation else {})},
+        )
+    return changes
+
+
+def ruleset_update(ruleset: RuleSet, *, actor, citation: str = "", **values) -> RuleSet:
+    """Change the year's source, effective date or procedure numbers. The year itself
+    is fixed once published (applications and their numbers carry it)."""
+    _unknown(values, RULESET_FIELDS)
+    citation = _editable(ruleset, citation)
+    if "source" in values:
+        values["source"] = (values["source"] or "").strip()
+        if not values["source"]:
+            raise DomainError(_("Name the source document of the rules."), code="source")
+    if "year" in values and values["year"] != ruleset.year:
+        if ruleset.published_at:
+            raise DomainError(
+                _("The year of published rules cannot change; start a new year instead."),
+                code="year_fixed",
+            )
+        if RuleSet.objects.filter(year=values["year"]).exclude(pk=ruleset.pk).exists():
+            raise DomainError(
+                _("The rules for %(year)s already exist.") % {"year": values["year"]},
+                code="duplicate",
+            )
+    for name in POSITIVE_FIELDS:
+        if name in values and (values[name] is None or values[name] < 1):
+            raise DomainError(
+                _("“%(field)s” must be at least 1.")
+                % {"field": RuleSet._meta.get_field(name).verbose_name},
+                code="too_small",
+            )
+    for name in ("max_lease_years", "refusal_limit"):
+        if name in values and (values[name] is None or values[name] < 0):
+            raise DomainError(
+                _("“%(field)s” cannot be negative.")
+                % {"field": RuleSet._meta.get_field(name).verbose_name},
+                code="negative",
+            )
+    if values.get("max_lease_years", 1) < 1:
+        raise DomainError(_("A lease lasts at least one year."), code="too_small")
+    if "refusal_consequence" in values and values["refusal_consequence"] not in (
+        RefusalConsequence.values
+    ):
+        raise DomainError(_("Choose what follows too many refusals."), code="choice")
+    _save_audited(
+        ruleset,
+        actor=actor,
+        action="ruleset.update",
+        fields=RULESET_FIELDS,
+        values=values,
+        citation=citation,
+        context={"year": ruleset.year},
+    )
+    return ruleset
+
+
+def check_area_standard(rows) -> list[list]:
+    """The area standard as stored: [[size, max m²], ...], sizes 1, 2, 3... ascending
+    from 1 with no repeats, areas positive and never smaller for a larger household.
+    Areas are kept as whole numbers when whole (40, not 40.0)."""
+    if not rows:
+        raise DomainError(
+            _("The area standard needs at least one household size."), code="area_standard"
+        )
+    out = []
+    for row in rows:
+        try:
+            size, area = row
+            size = int(size)
+            area = Decimal(str(area))
+        except (TypeError, ValueError, ArithmeticError):
+            raise DomainError(
+                _("Each line of the area standard is a household size and an area."),
+                code="area_standard",
+            ) from None
+        if size < 1 or area <= 0:
+            raise DomainError(
+                _("Household sizes and areas in the area standard must be positive."),
+                code="area_standard",
+            )
+        out.append([size, int(area) if area == area.to_integral_value() else float(area)])
+    sizes = [size for size, _area in out]
+    if sizes != sorted(set(sizes)):
+        raise DomainError(_("List each household size once, smallest first."), code="area_standard")
+    if sizes[0] != 1:
+        raise DomainError(
+            _("The area standard must start at a household of 1 person."), code="area_standard"
+        )
+    areas = [area for _size, area in out]
+    if areas != sorted(areas):
+        raise DomainError(
+            _("A larger household cannot be given a smaller area."), code="area_standard"
+        )
+    return out
+
+
+def _not_negative(rule, values, names):
+    for name in names:
+        value = values.get(name)
+        if value is not None and value < 0:
+            raise DomainError(
+                _("“%(field)s” cannot be negative.")
+                % {"field": rule._meta.get_field(name).verbose_name},
+                code="negative",
+            )
+
+
+def category_rule_update(rule: CategoryRule, *, actor, citation: str = "", **values):
+    """Change one category's limits. A limit set to None no longer applies."""
+    _unknown(values, CATEGORY_FIELDS)
+    citation = _editable(rule.ruleset, citation)
+    _not_negative(rule, values, ["income_limit", "housing_area_limit", "deposit_limit"])
+    tier = values.get("relief_tier", rule.relief_tier)
+    if tier is None or not (0 < tier <= 1):
+        raise DomainError(
+            _("The rent relief tier is the share of the standard paid: above 0, at most 1."),
+            code="relief_tier",
+        )
+    low = values.get("min_age", rule.min_age)
+    high = values.get("max_age", rule.max_age)
+    if low is not None and high is not None and low > high:
+        raise DomainError(_("The minimum age is above the maximum age."), code="age_range")
+    if "area_standard" in values:
+        values["area_standard"] = check_area_standard(values["area_standard"])
+    _save_audited(
+        rule,
+        actor=actor,
+        action="ruleset.category",
+        fields=CATEGORY_FIELDS,
+        values=values,
+        citation=citation,
+        context={"year": rule.ruleset.year, "category": rule.category},
+    )
+    return rule
+
+
+def priority_rule_update(rule: PriorityRule, *, actor, citation: str = "", **values):
+    """Change one priority ground's group, points or (for the elderly) the age."""
+    _unknown(values, PRIORITY_FIELDS)
+    citation = _editable(rule.ruleset, citation)
+    if values.get("group", rule.group) is None or values.get("group", rule.group) < 1:
+        raise DomainError(_("Priority groups start at 1."), code="group")
+    if values.get("points", rule.points) is None or values.get("points", rule.points) < 0:
+        raise DomainError(_("Points cannot be negative."), code="negative")
+    min_age = values.get("min_age", rule.min_age)
+    if rule.ground == PriorityGround.ELDERLY and min_age is None:
+        raise DomainError(_("Give the age from which a member counts as elderly."), code="age")
+    if rule.ground != PriorityGround.ELDERLY and min_age is not None:
+        raise DomainError(_("Only the elderly ground has an age."), code="age")
+    _save_audited(
+        rule,
+        actor=actor,
+        action="ruleset.priority",
+        fields=PRIORITY_FIELDS,
+        values=values,
+        citation=citation,
+        context={"year": rule.ruleset.year, "ground": rule.ground},
+    )
+    return rule
+
+
+def ruleset_changes(ruleset: RuleSet):
+    """The audit entries of the set and its lines, oldest first: its creation, every
+    edit with before and after (and, once published, the citation), its publication."""
+    lines = Q(
+        target_type=CategoryRule._meta.label_lower,
+        target_id__in=[str(pk) for pk in ruleset.categories.values_list("pk", flat=True)],
+    ) | Q(
+        target_type=PriorityRule._meta.label_lower,
+        target_id__in=[str(pk) for pk in ruleset.priorities.values_list("pk", flat=True)],
+    )
+    own = Q(target_type=RuleSet._meta.label_lower, target_id=str(ruleset.pk))
+    return AuditEntry.objects.filter(own | lines).order_by("at", "id")

@@ -1,8 +1,11 @@
 """Template filters of the admission app: the pre-check's verdicts in words."""
 
+from decimal import Decimal
+
 from django import template
 from django.utils import timezone
-from django.utils.translation import pgettext
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from anju.admission.services import precheck
 
@@ -44,3 +47,37 @@ def priority_grounds(application, criteria=()) -> str:
     on = timezone.localdate(evaluated) if evaluated else timezone.localdate()
     separator = pgettext("list separator", ", ")
     return separator.join(str(g) for g in precheck.grounds_in_words(application, on=on))
+
+
+@register.filter
+def area_standard(rows) -> str:
+    """[[1, 40], [2, 50], [3, 60]] → "1 person: 40 m² · 2 persons: 50 m² · 3 or more: 60 m²"."""
+    rows = sorted(rows or [])
+    parts = []
+    for index, (size, area) in enumerate(rows):
+        if index == len(rows) - 1 and len(rows) > 1:
+            who = _("%(n)s or more") % {"n": size}
+        else:
+            who = ngettext("%(n)s person", "%(n)s persons", size) % {"n": size}
+        parts.append(_("%(who)s: %(area)s m²") % {"who": who, "area": area})
+    return " · ".join(parts)
+
+
+@register.filter
+def rule_value(value, kind: str) -> str:
+    """One limit of a category line as the rules tables show it; "—" when it does not
+    apply."""
+    if kind == "yesno":
+        return _("yes") if value else _("no")
+    if value is None or value == []:
+        return "—"
+    if kind == "money":
+        value = Decimal(value)
+        return f"{int(value):,}" if value == value.to_integral_value() else f"{value:,.2f}"
+    if kind == "area":
+        return _("%(area)s m²") % {"area": format(Decimal(value).normalize(), "f")}
+    if kind == "share":
+        return f"{Decimal(value) * 100:.0f}%"
+    if kind == "areas":
+        return area_standard(value)
+    return str(value)
