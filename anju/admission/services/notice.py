@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anju.core import audit, timeline
+from anju.core.access import get_or_404
 from anju.core.errors import DomainError
 from anju.core.models import TimelineEntry
+from anju.core.scoping import sees_whole_district
 from anju.core.workdays import add_working_days
 from anju.households.models import Relation
 
@@ -423,3 +425,40 @@ def approved_for_notice(user):
         .annotate(size=Count("members"))
         .order_by("approved_at", "id")
     )
+
+
+def notices_visible_to(user):
+    """Notices as staff see them: the district-wide roles all, a street or community
+    the notices that carry one of its applications."""
+    if sees_whole_district(user):
+        return PublicNotice.objects.all()
+    mine = NoticeEntry.objects.filter(application__in=Application.objects.visible_to(user))
+    return PublicNotice.objects.filter(pk__in=mine.values("notice_id"))
+
+
+def notice_for_user(user, pk) -> PublicNotice:
+    return get_or_404(notices_visible_to(user), pk=pk)
+
+
+def notice_entries_for(notice: PublicNotice, user):
+    """The notice's households the user may see, each with its open objections counted."""
+    return (
+        notice.entries.filter(application__in=Application.objects.visible_to(user))
+        .select_related("application")
+        .annotate(
+            open_objections=Count("objections", filter=Q(objections__status__in=_open_codes()))
+        )
+        .order_by("id")
+    )
+
+
+def objections_visible_to(user):
+    """Objections about a household the user may see; those about the notice in general
+    only to the district-wide roles."""
+    if sees_whole_district(user):
+        return Objection.objects.all()
+    return Objection.objects.filter(entry__application__in=Application.objects.visible_to(user))
+
+
+def objection_for_user(user, pk) -> Objection:
+    return get_or_404(objections_visible_to(user).select_related("notice", "entry"), pk=pk)

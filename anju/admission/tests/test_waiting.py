@@ -7,6 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from anju.admission.models import (
@@ -269,3 +272,58 @@ def test_long_waits_list_households_waiting_longer_than_the_guideline(cast):
     # The community worker of the other side sees none of them.
     waits, _years = long_waits(cast.charlie, on=date(2031, 3, 16))
     assert list(waits) == []
+
+
+# --- The pages ---------------------------------------------------------------------
+
+
+def test_the_waiting_list_page_takes_the_same_queries_for_more_households(
+    cast, client_for, django_assert_num_queries
+):
+    on_list(cast, [approved(cast, 1), approved(cast, 2)])
+    officer = client_for("officer")
+    url = reverse("waiting_list")
+    officer.get(url)  # the session and the user are loaded once
+    with CaptureQueriesContext(connection) as few:
+        page = officer.get(url)
+    assert "申请人1" in page.content.decode()
+    on_list(cast, [approved(cast, 3), approved(cast, 4)], published=date(2026, 4, 10))
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = officer.get(url)
+    assert "申请人4" in page.content.decode()
+
+
+def test_the_household_page_explains_the_position_and_its_history(cast, client_for):
+    entries = on_list(cast, [approved(cast, 1, disability="2"), approved(cast, 2)])
+    second = sorted(entries.values(), key=lambda e: e.position)[1]
+    page = client_for("community").get(reverse("waiting_detail", args=[second.pk]))
+    text = page.content.decode()
+    assert 'data-testid="explained"' in text and 'data-testid="position-history"' in text
+    assert "申请人2" in text
+    assert (
+        client_for("community")
+        .post(reverse("waiting_suspend", args=[second.pk]), {"reason": "核查"})
+        .status_code
+        == 403
+    )
+
+
+def test_counter_staff_record_a_refresh_answer_for_a_household(cast, client_for):
+    entries = on_list(cast, [approved(cast, 1), approved(cast, 2)])
+    refresh = refresh_start(actor=cast.officer, year=2026)
+    answer = refresh.answers.get(entry=next(iter(entries.values())))
+    community = client_for("community")
+    page = community.get(reverse("waiting_refresh_detail", args=[refresh.pk]))
+    assert f'data-testid="answer-{answer.pk}"' in page.content.decode()
+    response = community.post(
+        reverse("waiting_refresh_answer", args=[answer.pk]),
+        {"still_wants": "yes", "still_qualifies": "no"},
+    )
+    assert response.status_code == 302
+    answer.refresh_from_db()
+    assert (answer.still_wants, answer.still_qualifies, answer.answered_by) == (
+        True,
+        False,
+        cast.community,
+    )
+    assert answer.entry.status == WaitingStatus.SUSPENDED
