@@ -11,6 +11,11 @@ urlpatterns = [
         views.document_download,
         name="document_download",
     ),
+    path(
+        "households/<int:pk>/conduct/",
+        views.household_conduct_record,
+        name="household_conduct_record",
+    ),
     path("households/<int:pk>/paper-file/", views.paper_file_place, name="paper_file_place"),
     path("households/<int:pk>/paper-file/loans/", views.paper_file_lend, name="paper_file_lend"),
     path(
