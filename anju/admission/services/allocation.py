@@ -47,6 +47,8 @@ from ..selectors.allocation import (
     entrants_with_a_choice,
     units_choosable,
 )
+from .waiting import ORDER as WAITING_ORDER
+from .waiting import waiting_recompute, waiting_remove, waiting_suspend
 
 timeline.register("round.offered", gettext_lazy("Offered in allocation round %(round)s"))
 timeline.register(
@@ -317,7 +319,7 @@ def round_add_entrants(rnd: AllocationRound, *, actor, entries=None) -> int:
         raise DomainError(_("Offer at least one vacant unit first."), code="no_units")
     smallest: Decimal = areas[0]
     rules = _max_areas(rnd.ruleset)
-    order = [F("position").asc(nulls_last=True), "id"]
+    order = [F("position").asc(nulls_last=True), *WAITING_ORDER]
     fields = ["id", "household_id", "category", "size", "priority_group", "needs_accessible"]
     eligible = _eligible_entries().exclude(household__round_entries__round=rnd)
 
@@ -748,6 +750,9 @@ def selection_choose(entrant: RoundEntrant, *, actor, unit: Unit) -> Selection:
         WaitingEntry.objects.filter(pk=entrant.waiting_entry_id).update(
             status=WaitingStatus.ALLOCATED, status_reason=f"{rnd.number} {unit.code}"
         )
+        waiting_recompute(
+            reason="allocated", detail={"entry": entrant.waiting_entry_id, "round": rnd.number}
+        )
         audit.record(
             actor=actor,
             action="selection.choose",
@@ -763,6 +768,24 @@ def selection_choose(entrant: RoundEntrant, *, actor, unit: Unit) -> Selection:
             unit=unit.code,
         )
     return selection
+
+
+def _refusal_consequence(entry: WaitingEntry, consequence: str, *, actor, limit: int) -> None:
+    """What the rule set says follows too many refusals, through the waiting list's own
+    services so that positions, history and the application follow too."""
+    if consequence == RefusalConsequence.BACK_OF_LIST:
+        entry.moved_back_at = timezone.now()
+        entry.save(update_fields=["moved_back_at"])
+        waiting_recompute(reason="moved_back", detail={"entry": entry.pk})
+        return
+    why = _("%(count)s refusals without a valid reason, more than the %(limit)s allowed") % {
+        "count": entry.refusals,
+        "limit": limit,
+    }
+    if consequence == RefusalConsequence.SUSPENDED:
+        waiting_suspend(entry, actor=actor, reason=why)
+    else:
+        waiting_remove(entry, actor=actor, reason=why)
 
 
 def entrant_refuse(entrant: RoundEntrant, *, actor, reason: str, valid: bool) -> Refusal:
@@ -790,25 +813,10 @@ def entrant_refuse(entrant: RoundEntrant, *, actor, reason: str, valid: bool) ->
         if not valid:
             entry = WaitingEntry.objects.select_for_update().get(pk=entrant.waiting_entry_id)
             entry.refusals += 1
-            fields = ["refusals"]
-            if entry.refusals > ruleset.refusal_limit:
+            entry.save(update_fields=["refusals"])
+            if entry.refusals > ruleset.refusal_limit and entry.status == WaitingStatus.WAITING:
                 consequence = ruleset.refusal_consequence
-                entry.status_reason = (
-                    _("%(count)s refusals without a valid reason (round %(round)s)")
-                    % {"count": entry.refusals, "round": rnd.number}
-                )[:200]
-                fields.append("status_reason")
-                if consequence == RefusalConsequence.BACK_OF_LIST:
-                    entry.moved_back_at = timezone.now()
-                    fields.append("moved_back_at")
-                else:
-                    entry.status = (
-                        WaitingStatus.SUSPENDED
-                        if consequence == RefusalConsequence.SUSPENDED
-                        else WaitingStatus.REMOVED
-                    )
-                    fields.append("status")
-            entry.save(update_fields=fields)
+                _refusal_consequence(entry, consequence, actor=actor, limit=ruleset.refusal_limit)
             changes["refusals"] = entry.refusals
             changes["consequence"] = consequence
         audit.record(actor=actor, action="round.refuse", target=entrant, changes=changes)

@@ -35,6 +35,7 @@ from anju.admission.selectors.allocation import (
 )
 from anju.admission.services import allocation as svc
 from anju.admission.services import applications as apps
+from anju.admission.services.waiting import waiting_recompute
 from anju.core.errors import DomainError
 from anju.core.models import AuditEntry, TimelineEntry
 from anju.housing.models import Building, Unit, UnitStatus
@@ -70,10 +71,10 @@ def units(cast, *specs):
 
 
 def waiting(cast, ruleset, *specs):
-    """Waiting households in list order, one per (size, tier[, needs barrier-free]).
-    The application goes through the real service; the waiting-list entry is written
-    directly, as the notice-to-waiting-list service is not in this checkout yet."""
-    start = WaitingEntry.objects.count()
+    """Waiting households, one per (size, tier[, needs barrier-free]), each a day after
+    the one before. The application goes through the real service; the waiting-list
+    entry is written directly (reaching the list through review and public notice is
+    tested elsewhere and takes a dozen services), then the positions are computed."""
     entries = []
     for i, (size, tier, *rest) in enumerate(specs, start=1):
         application = apps.application_create(
@@ -90,13 +91,14 @@ def waiting(cast, ruleset, *specs):
                 category="low_income",
                 size=size,
                 priority_group=tier,
-                approved_on=date(2026, 1, 10),
-                joined_on=date(2026, 1, 20),
+                approved_on=date(2026, 1, i),
+                joined_on=date(2026, 2, 1),
                 needs_accessible=bool(rest and rest[0]),
-                position=start + i,
             )
         )
-    return WaitingEntry.objects.bulk_create(entries)
+    entries = WaitingEntry.objects.bulk_create(entries)
+    waiting_recompute(reason="joined", detail={"entries": [e.pk for e in entries]})
+    return entries
 
 
 def open_round(cast, ruleset, offered, *people, title="Spring round"):
@@ -188,9 +190,10 @@ def test_entrants_take_tickets_in_waiting_list_order_with_tier_and_area_frozen(c
             "ticket", "waiting_entry", "tier", "size", "needs_accessible", "max_area"
         )
     )
+    # Priority group 1 is ahead of group 2 on the waiting list, so it takes ticket 1.
     assert rows == [
-        (f"{rnd.number}-0001", first.pk, 2, 2, False, Decimal("50")),
-        (f"{rnd.number}-0002", second.pk, 1, 3, True, Decimal("60")),
+        (f"{rnd.number}-0001", second.pk, 1, 3, True, Decimal("60")),
+        (f"{rnd.number}-0002", first.pk, 2, 2, False, Decimal("50")),
     ]
     # A single person may have 40 m²; no offered unit is that small, so they wait.
     assert not rnd.entrants.filter(waiting_entry=single).exists()
@@ -568,6 +571,7 @@ def test_too_many_refusals_without_a_valid_reason_have_the_rule_sets_consequence
     assert (entry.refusals, entry.status, entry.moved_back_at) == (1, "waiting", None)
     svc.round_complete(rnd, actor=cast.officer)
 
+    waiting(cast, ruleset, (2, 5))  # behind them on the list, until they are moved back
     again = svc.round_create(actor=cast.officer, title="B", ruleset=ruleset, units=offered)
     svc.round_add_entrants(again, actor=cast.officer, entries=[entry])
     published(again, cast)
@@ -579,6 +583,13 @@ def test_too_many_refusals_without_a_valid_reason_have_the_rule_sets_consequence
     assert (entry.moved_back_at is not None) == (consequence == RefusalConsequence.BACK_OF_LIST)
     note = TimelineEntry.objects.get(household=entry.household, verb="round.refusal_limit")
     assert note.data == {"count": 2, "limit": 1, "consequence": consequence}
+    # The waiting list's own services did the rest: positions and their history.
+    if status == WaitingStatus.WAITING:
+        assert entry.position == 2
+        assert entry.position_history.filter(reason="moved_back", old=1, new=2).exists()
+    else:
+        assert entry.position is None
+        assert "refusals without a valid reason" in entry.status_reason
 
 
 def test_a_refusal_with_a_valid_reason_is_not_counted(cast, ruleset):
