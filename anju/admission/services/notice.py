@@ -10,7 +10,7 @@ objection waits until it is resolved."""
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from anju.households.models import Relation
 
 from ..models import (
     Application,
+    ApplicationMember,
     ApplicationStatus,
     Finding,
     NoticeEntry,
@@ -103,11 +104,15 @@ def notice_publish(
     ends_on = starts_on + timedelta(days=max(ruleset.notice_days, 1) - 1)
     with transaction.atomic():
         rows = list(
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .filter(pk__in=ids)
             .select_related("community", "household")
-            .annotate(size=Count("members"))
             .order_by("pk")
+        )
+        sizes = dict(
+            Application.objects.filter(pk__in=ids)
+            .annotate(n=Count("members"))
+            .values_list("pk", "n")
         )
         wrong = [a.number for a in rows if a.status != ApplicationStatus.APPROVED]
         if wrong or len(rows) != len(ids):
@@ -133,7 +138,7 @@ def notice_publish(
                     masked_name=mask_name(heads[a.pk].name) if a.pk in heads else "*",
                     masked_id=heads[a.pk].id_number_masked if a.pk in heads else "",
                     category=a.category,
-                    size=a.size,
+                    size=sizes[a.pk],
                     community_name=a.community.name[:120],
                 )
                 for a in rows
@@ -170,8 +175,6 @@ def notice_publish(
 
 
 def _heads(application_ids):
-    from ..models import ApplicationMember
-
     return ApplicationMember.objects.filter(
         application_id__in=application_ids, relation=Relation.HEAD
     ).only("application_id", "name", "id_number_masked")
@@ -281,6 +284,13 @@ def objection_resolve(objection: Objection, *, actor, finding: str, finding_text
     if not finding_text:
         raise DomainError(_("Write down what the investigation found."), code="finding_required")
     with transaction.atomic():
+        if Objection.objects.select_for_update().get(pk=objection.pk).status == (
+            ObjectionStatus.RESOLVED
+        ):
+            raise DomainError(
+                _("Objection #%(pk)s is already resolved.") % {"pk": objection.pk},
+                code="already_resolved",
+            )
         objection.status = ObjectionStatus.RESOLVED
         objection.finding, objection.finding_text = finding, finding_text
         objection.resolved_by, objection.resolved_at = actor, timezone.now()
@@ -422,7 +432,14 @@ def approved_for_notice(user):
         Application.objects.visible_to(user)
         .filter(status=ApplicationStatus.APPROVED)
         .select_related("community")
-        .annotate(size=Count("members"))
+        .annotate(
+            size=Count("members"),
+            head_name=Subquery(
+                ApplicationMember.objects.filter(
+                    application=OuterRef("pk"), relation=Relation.HEAD
+                ).values("name")[:1]
+            ),
+        )
         .order_by("approved_at", "id")
     )
 

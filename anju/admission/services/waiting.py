@@ -11,7 +11,7 @@ suspended, never deleted."""
 
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -128,6 +128,7 @@ REASONS = {
     ),
 }
 BATCH = 1000
+RECOMPUTE_LOCK = 7_2026_0601  # any constant of our own, for pg_advisory_xact_lock
 
 
 # --- Positions ---------------------------------------------------------------------
@@ -152,6 +153,7 @@ def waiting_recompute(*, reason: str, detail: dict | None = None, on=None) -> in
     at = _at(on)
     detail = detail or {}
     with transaction.atomic():
+        _one_at_a_time()
         waiting = (
             WaitingEntry.objects.filter(status=WaitingStatus.WAITING)
             .order_by(*ORDER)
@@ -179,6 +181,15 @@ def waiting_recompute(*, reason: str, detail: dict | None = None, on=None) -> in
         WaitingEntry.objects.bulk_update(changed, ["position", "position_at"], batch_size=BATCH)
         PositionChange.objects.bulk_create(history, batch_size=BATCH)
     return len(history)
+
+
+def _one_at_a_time() -> None:
+    """Serialise recomputations until the transaction ends, so that two changes at once
+    cannot write positions from two different snapshots. SQLite already lets one writer
+    in at a time (transaction_mode IMMEDIATE)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
 
 
 def _caused_by(change: PositionChange) -> bool:
@@ -578,6 +589,10 @@ def refresh_answer(
         raise DomainError(_("This household has already answered."), code="already_answered")
     entry = answer.entry
     with transaction.atomic():
+        # Two counter clerks answering for one household at once: the second waits,
+        # then finds the answer given.
+        if ContactRefreshAnswer.objects.select_for_update().get(pk=answer.pk).answered_at:
+            raise DomainError(_("This household has already answered."), code="already_answered")
         answer.answered_at = timezone.now()
         answer.still_wants, answer.still_qualifies = bool(still_wants), bool(still_qualifies)
         answer.answered_by = actor

@@ -258,7 +258,6 @@ def notice_detail(request, notice, pk):
             "notice": notice,
             "entries": svc.notice_entries_for(notice, request.user),
             "objections": objections,
-            "findings": Finding.choices,
             "today": timezone.localdate(),
             "running": notice.status == NoticeStatus.OPEN
             and timezone.localdate() <= notice.ends_on,
