@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from anju.households.models import Category
 
 from ..models import (
     Application,
@@ -48,8 +50,6 @@ CRITERIA = {
 # The codes `evaluate` gives, in the order the pages show them.
 CODES = [code for code in CRITERIA if code != "category"]
 NEGATED = {"≤": ">", "≥": "<", "=": "≠"}
-# Stored as codes, shown in the reader's language.
-YES_NO = {"yes": gettext_lazy("yes"), "no": gettext_lazy("no")}
 # Grounds a member claims (and a document proves); age and disability are read from
 # the member's birth date and disability level instead.
 CLAIMED_GROUNDS = frozenset(
@@ -163,16 +163,19 @@ def sentence(code: str, outcome: str, actual: str, limit: str) -> str:
     what, sign = CRITERIA.get(code, (code, "?"))
     words = Outcome(outcome).label if outcome in Outcome.values else outcome
     if code == "category":
-        from anju.households.models import Category
-
         label = Category(actual).label if actual in Category.values else actual
         return _("category “%(category)s” is not offered by these rules: %(outcome)s") % {
             "category": label,
             "outcome": words,
         }
-    actual, limit = str(YES_NO.get(actual, actual)), str(YES_NO.get(limit, limit))
     if outcome == Outcome.NOT_APPLICABLE:
         return _("%(what)s: %(outcome)s") % {"what": what, "outcome": words}
+    if code == "business" and outcome == Outcome.MET:
+        return _("owns or runs no business: %(outcome)s") % {"outcome": words}
+    if code == "business" and outcome == Outcome.NOT_MET:
+        return _("owns or runs a business, which this category does not allow: %(outcome)s") % {
+            "outcome": words
+        }
     if outcome == Outcome.UNKNOWN:
         return _("%(what)s %(sign)s %(limit)s: %(outcome)s") % {
             "what": what,
@@ -374,27 +377,37 @@ def precheck_many(applications, *, on: date | None = None, batch: int = 5000) ->
         done += len(rows)
 
 
+def _upsert_sql() -> str:
+    """INSERT … ON CONFLICT (application_id, code) DO UPDATE: what
+    `bulk_create(update_conflicts=True, unique_fields=["application", "code"])` sends,
+    in the syntax SQLite and PostgreSQL share. Written out because bulk_create spends
+    nine tenths of its time compiling the rows into SQL (45,000 rows: 9.7 s against
+    1.2 s for this statement through executemany)."""
+    q = connection.ops.quote_name
+    columns = ["application_id", "code", *RESULT_FIELDS]
+    updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in RESULT_FIELDS)
+    return (
+        f"INSERT INTO {q(CriterionResult._meta.db_table)} ({', '.join(q(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({q('application_id')}, {q('code')}) DO UPDATE SET {updates}"
+    )
+
+
 def _store(results: dict[int, list[Verdict]], standings: dict[int, tuple]) -> None:
     """Upsert the verdicts, drop results of codes no longer given, and set each
     application's overall result, group and points (one UPDATE per distinct triple)."""
-    now = timezone.now()
-    CriterionResult.objects.bulk_create(
-        [
-            CriterionResult(
-                application_id=pk,
-                code=v.code,
-                outcome=v.outcome,
-                actual=v.actual,
-                limit=v.limit,
-                evaluated_at=now,
-            )
-            for pk, verdicts in results.items()
-            for v in verdicts
-        ],
-        update_conflicts=True,
-        unique_fields=["application", "code"],
-        update_fields=RESULT_FIELDS,
+    now = CriterionResult._meta.get_field("evaluated_at").get_db_prep_value(
+        timezone.now(), connection
     )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            _upsert_sql(),
+            [
+                (pk, v.code, v.outcome, v.actual, v.limit, now)
+                for pk, verdicts in results.items()
+                for v in verdicts
+            ],
+        )
     by_codes: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for pk, verdicts in results.items():
         by_codes[tuple(v.code for v in verdicts)].append(pk)

@@ -38,15 +38,35 @@ def outcome_icon(outcome: str) -> str:
 
 
 @register.simple_tag
-def priority_grounds(application, criteria=()) -> str:
-    """The priority grounds the household held when it was pre-checked, in words, ""
-    for none (two queries: the members and the rule set's priority lines)."""
+def precheck_rows(criteria) -> dict:
+    """The criteria split for the partial: those that apply (`shown`), the names of
+    those that do not, joined (`not_applicable`), and the date they were evaluated."""
+    criteria = list(criteria or ())
+    shown = [c for c in criteria if c.outcome != "n_a"]
+    names: list[str] = []
+    for c in criteria:
+        if c.outcome == "n_a":
+            name = str(precheck.CRITERIA.get(c.code, (c.code, ""))[0])
+            if name not in names:
+                names.append(name)
+    evaluated = next((c.evaluated_at for c in criteria if c.evaluated_at), None)
+    return {
+        "shown": shown,
+        "not_applicable": pgettext("list separator", ", ").join(names),
+        "evaluated_on": timezone.localdate(evaluated) if evaluated else None,
+        "count": len(criteria),
+    }
+
+
+@register.simple_tag
+def priority_grounds(application, on=None) -> str:
+    """The priority grounds the household held on `on` (the day of the pre-check), in
+    words, "" for none (two queries: the members and the rule set's priority lines)."""
     if application is None or application.priority_group is None:
         return ""
-    evaluated = next((c.evaluated_at for c in criteria if c.evaluated_at), None)
-    on = timezone.localdate(evaluated) if evaluated else timezone.localdate()
     separator = pgettext("list separator", ", ")
-    return separator.join(str(g) for g in precheck.grounds_in_words(application, on=on))
+    grounds = precheck.grounds_in_words(application, on=on or timezone.localdate())
+    return separator.join(str(g) for g in grounds)
 
 
 @register.filter

@@ -185,19 +185,12 @@ def test_sentences_say_the_numbers_the_sign_and_the_outcome():
             == "months of local social insurance: does not apply"
         )
         assert sentence("business", Outcome.NOT_MET, "yes", "no") == (
-            "owns or runs a business yes ≠ no: not met"
+            "owns or runs a business, which this category does not allow: not met"
         )
+        assert sentence("business", Outcome.MET, "no", "no") == "owns or runs no business: met"
         assert sentence("category", Outcome.NOT_MET, "special", "") == (
             "category “Special groups” is not offered by these rules: not met"
         )
-
-
-def test_stored_yes_and_no_are_shown_in_the_readers_language():
-    verdict = outcome("business", FACTS)
-    assert (verdict.actual, verdict.limit) == ("no", "no")
-    with translation.override("en"):
-        en = sentence("business", verdict.outcome, verdict.actual, verdict.limit)
-    assert en == "owns or runs a business no = no: met"
 
 
 # --- Priority --------------------------------------------------------------------------
@@ -296,7 +289,10 @@ def test_the_partial_shows_each_sentence_its_badge_and_the_priority(cast):
     assert 'data-outcome="not_met"' in html and "bg-red-lt" in html
     assert "At least one criterion not met" in html
     assert "Priority group 3 · 0 points" in html
-    assert html.count('data-testid="criterion"') == len(CODES)
+    # Insurance and the two ages do not apply to low income: named once, in one line.
+    assert html.count('data-testid="criterion"') == len(CODES) - 3
+    assert "Not required for this category: months of local social insurance, " in html
+    assert html.count("applicant&#x27;s age") == 1
 
 
 # --- The bulk path agrees with the single path -----------------------------------------
