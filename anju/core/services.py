@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, pii
 from .errors import DomainError
 from .models import ApiKey, AuditKind, Organisation, OrgKind, User, UserRole
 from .roles import SEPARATED_ROLES, Role
@@ -81,6 +81,29 @@ def user_create(
             changes={"organisation": organisation.pk if organisation else None, "roles": roles},
         )
     return user
+
+
+def applicant_signup(*, phone: str, password: str, full_name: str) -> User:
+    """A tenant-portal account for a family that is about to apply. The phone number,
+    normalised, is the username the applicant logs in with."""
+    phone = pii.validate_phone(phone)
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise DomainError(_("Give your full name."), code="name_required")
+    if User.objects.filter(username__iexact=phone).exists():
+        raise DomainError(
+            _("The phone number %(p)s is already registered. Log in with it instead.")
+            % {"p": phone},
+            code="phone_registered",
+        )
+    return user_create(
+        actor=None,
+        username=phone,
+        full_name=full_name,
+        organisation=None,
+        roles=[Role.TENANT],
+        password=password,
+    )
 
 
 def _check_password(user: User, password: str) -> None:

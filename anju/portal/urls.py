@@ -1,5 +1,26 @@
 from django.urls import path
 
-from . import views
+from .views import apply, home, signup, status
 
-urlpatterns = [path("my/", views.home, name="portal_home")]
+urlpatterns = [
+    path("my/", home.home, name="portal_home"),
+    path("signup/", signup.signup, name="portal_signup"),
+    path("my/apply/", apply.apply, name="portal_apply"),
+    path("my/application/", status.application_status, name="portal_application"),
+    path("my/application/details/", apply.details, name="portal_application_details"),
+    path("my/application/members/", apply.members, name="portal_application_members"),
+    path(
+        "my/application/members/<int:pk>/remove/",
+        apply.member_remove,
+        name="portal_member_remove",
+    ),
+    path("my/application/documents/", apply.documents, name="portal_application_documents"),
+    path(
+        "my/application/documents/<int:pk>/",
+        apply.document_download,
+        name="portal_document_download",
+    ),
+    path("my/application/consent/", apply.consent, name="portal_application_consent"),
+    path("my/application/submit/", apply.submit, name="portal_application_submit"),
+    path("my/waiting/refresh/", status.refresh_answer, name="portal_refresh_answer"),
+]

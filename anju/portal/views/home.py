@@ -1,0 +1,35 @@
+"""The portal's front door: a household's own home page, or the way to where the
+account stands (applying, or following an application)."""
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from anju.households.models import LeaseStatus
+from anju.households.selectors import archive
+
+from ..access import is_applicant_account, portal_view
+
+
+@portal_view()
+def home(request):
+    user = request.user
+    if not user.household_id:
+        if is_applicant_account(user):
+            return redirect("portal_apply")
+        raise Http404
+    household = user.household
+    data = archive(household)
+    lease = next((lease for lease in data["leases"] if lease.status == LeaseStatus.ACTIVE), None)
+    # A family still applying or waiting has no home yet: its application is its page.
+    if lease is None and hasattr(household, "application"):
+        return redirect("portal_application")
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "household": household,
+            "members": [m for m in data["members"] if not m.left_at],
+            "lease": lease,
+            "timeline": [e for e in data["timeline"] if e.verb != "pii.unmasked"][:30],
+        },
+    )
