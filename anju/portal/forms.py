@@ -126,7 +126,7 @@ class DetailsForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=40)
+    name = forms.CharField(label=_("Full name"), max_length=40)
     relation = forms.ChoiceField(label=_("Relation to the applicant"), choices=Relation.choices)
     id_number = forms.CharField(
         label=_("Resident ID number"),
