@@ -405,14 +405,13 @@ def waiting_join_many(applications, *, actor, on: date | None = None) -> list[Wa
         )
         TimelineEntry.objects.bulk_create(
             [
-                timeline.build(
-                    "waiting.joined",
+                TimelineEntry(
+                    verb="waiting.joined",
                     actor=actor,
-                    for_household=a.household,
-                    group=e.priority_group,
-                    points=e.points,
+                    household_id=e.household_id,
+                    data={"group": e.priority_group, "points": e.points},
                 )
-                for a, e in zip(rows, entries, strict=True)
+                for e in entries
             ],
             batch_size=BATCH,
         )
