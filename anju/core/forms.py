@@ -47,16 +47,35 @@ class OrganisationForm(forms.Form):
     )
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    agency_function = forms.ChoiceField(
+        label=_("Agency function"),
+        required=False,
+        help_text=_(
+            "For a partner agency: what it verifies. Verification requests go to every "
+            "active agency with a function."
+        ),
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
-        from .models import Organisation, OrgKind
+        from .models import AgencyFunction, Organisation, OrgKind
 
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = OrgKind.choices
         self.fields["parent"].queryset = Organisation.objects.filter(
             kind__in=[OrgKind.AUTHORITY, OrgKind.STREET]
         )
+        self.fields["agency_function"].choices = [("", "—"), *AgencyFunction.choices]
+
+    def clean(self):
+        from .models import OrgKind
+
+        data = super().clean()
+        if data.get("agency_function") and data.get("kind") != OrgKind.AGENCY:
+            self.add_error(
+                "agency_function", _("Only a partner agency has a verification function.")
+            )
+        return data
 
 
 class ApiKeyForm(forms.Form):
