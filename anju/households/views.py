@@ -61,7 +61,7 @@ class ConductForm(forms.Form):
     """A bad-conduct record entered by hand; the supervision issue writes them from
     violation cases. (Kept beside its one view until households/forms.py takes it.)"""
 
-    member = forms.TypedChoiceField(label=gettext_lazy("Person"), coerce=int)
+    member = forms.TypedChoiceField(label=gettext_lazy("Member"), coerce=int)
     reason = forms.ChoiceField(label=gettext_lazy("Conduct"), choices=ConductReason.choices)
     occurred_on = forms.DateField(
         label=gettext_lazy("Occurred on"), widget=forms.DateInput(attrs={"type": "date"})

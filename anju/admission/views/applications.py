@@ -10,11 +10,13 @@ from django.template.loader import get_template
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from anju.core.access import staff_view
 from anju.core.errors import DomainError
 from anju.core.listing import list_page, sorted_by
 from anju.core.roles import Perm
+from anju.households.models import Relation
 
 from ..forms import (
     ApplicationFilter,
@@ -39,7 +41,7 @@ def list_export():
         "applications.xlsx",
         [
             _("Application no."),
-            _("Applicant"),
+            pgettext("person", "Applicant"),
             _("Category"),
             _("Community"),
             _("Members"),
@@ -145,7 +147,11 @@ def application_declared(request, application, pk):
 
 @staff_view(Perm.APPLICATION_ENTER, find=selectors.application_for_user, methods=("GET", "POST"))
 def application_members(request, application, pk):
-    form = MemberForm(request.POST or None)
+    # The applicant comes first; once named, the next member is most often a spouse.
+    has_head = application.members.filter(relation=Relation.HEAD).exists()
+    form = MemberForm(
+        request.POST or None, initial={"relation": Relation.SPOUSE if has_head else Relation.HEAD}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             member = services.application_member_add(
