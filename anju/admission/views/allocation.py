@@ -599,6 +599,7 @@ def round_public(request, number):
             "draws": draws,
             "page": page,
             "drawn": drawn,
+            "selecting": rnd.status in (RoundStatus.PUBLISHED, RoundStatus.COMPLETED),
             "announced_reason": _announced_reason(rnd) if data.redraw_pending else "",
             "script_available": _script_path().exists(),
         },

@@ -82,6 +82,9 @@ class OfferForm(forms.Form):
 class SignForm(forms.Form):
     signed_scan = forms.FileField(
         label=gettext_lazy("Scan of the signed contract"),
+        widget=forms.ClearableFileInput(
+            attrs={"class": "form-control", "accept": ".pdf,.jpg,.jpeg,.png"}
+        ),
         help_text=gettext_lazy("PDF, JPEG or PNG. It is kept in the household's archive."),
     )
 
