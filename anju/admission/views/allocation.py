@@ -184,9 +184,12 @@ def round_create(request):
         units = units.filter(estate_id=int(estate_id))
     chosen = {int(pk) for pk in request.POST.getlist("units") if pk.isdigit()}
     title = request.POST.get("title", "")
+    posted = request.POST.get("ruleset", "")
+    ruleset_id = int(posted) if posted.isdigit() else (in_force.pk if in_force else 0)
     if request.method == "POST":
-        ruleset = rulesets.filter(pk=request.POST.get("ruleset") or 0).first()
-        picked = list(_offerable_units(request.user).filter(pk__in=chosen))
+        ruleset = rulesets.filter(pk=ruleset_id).first()
+        # The service names any unit no longer free to offer.
+        picked = list(Unit.objects.visible_to(request.user).filter(pk__in=chosen))
         try:
             if ruleset is None:
                 raise DomainError(_("Choose the published rules the round follows."))
@@ -207,7 +210,7 @@ def round_create(request):
         "admission/allocation/round_create.html",
         {
             "rulesets": rulesets,
-            "ruleset_id": int(request.POST.get("ruleset") or (in_force.pk if in_force else 0)),
+            "ruleset_id": ruleset_id,
             "estates": estates,
             "estate_id": int(estate_id) if estate_id.isdigit() else None,
             "units": units[:500],
@@ -396,20 +399,16 @@ def round_announce_redraw(request, rnd, pk):
 
 @staff_view(Perm.ROUND_MANAGE, find=find_round, methods=("POST",))
 def round_draw(request, rnd, pk):
-    reason = request.POST.get("reason", "")
-
-    def draw():
-        made = services.round_draw(rnd, actor=request.user, reason=reason)
+    try:
+        draw = services.round_draw(rnd, actor=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
         messages.success(
             request,
             _("Draw %(seq)s made: the seed is revealed and the order computed.")
-            % {"seq": made.seq},
+            % {"seq": draw.seq},
         )
-
-    try:
-        draw()
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("round_detail", pk=rnd.pk)
 
 
