@@ -317,7 +317,7 @@ def test_editing_a_category_line_on_the_page_parses_the_area_standard(cast, clie
     # A bad area standard is named on the form and nothing is saved.
     bad = client.post(url, {**data, "area_standard": "1: 40, 3: 50, 2: 45"})
     assert bad.status_code == 200
-    assert len(bad.context["form"].non_field_errors()) == 1
+    assert len(bad.context["form"].errors["area_standard"]) == 1
     rule.refresh_from_db()
     assert rule.area_standard == [[1, 40], [2, 50], [3, 60], [4, 72.5]]
 

@@ -344,14 +344,30 @@ def ruleset_create(request):
     return render(request, "admission/rules/create.html", {"form": form, "last": last})
 
 
+# A service refusal's code → the field it is about, to show the message under it.
+ERROR_FIELDS = {
+    "area_standard": "area_standard",
+    "relief_tier": "relief_tier",
+    "age_range": "max_age",
+    "citation_required": "citation",
+    "source": "source",
+    "year_fixed": "year",
+    "duplicate": "year",
+    "group": "group",
+    "age": "min_age",
+}
+
+
 def _edit(request, *, form, template, done, run, context):
-    """Run the service on a valid POST; its refusal is shown on the form."""
+    """Run the service on a valid POST; its refusal is shown on the form, under the
+    field it is about when there is one."""
     if request.method == "POST" and form.is_valid():
         values, citation = _values(form)
         try:
             changed = run(values, citation)
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            field = ERROR_FIELDS.get(exc.code)
+            form.add_error(field if field in form.fields else None, exc.message)
         else:
             if changed:
                 messages.success(request, _("Saved. The change is in the audit log."))
