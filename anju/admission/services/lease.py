@@ -221,7 +221,8 @@ def _lessor(unit) -> str:
     operator = unit.estate.operator
     if operator and authority:
         return f"{operator.name}（受{authority.name}委托）"
-    return (operator or authority).name if (operator or authority) else ""
+    party = operator or authority
+    return party.name if party else ""
 
 
 def contract_context(offer: LeaseOffer, terms: Terms) -> dict:
@@ -252,8 +253,7 @@ def contract_context(offer: LeaseOffer, terms: Terms) -> dict:
 
 
 def _contract_pdf(offer: LeaseOffer, terms: Terms) -> ContentFile:
-    pdf = render_pdf("admission/lease/contract.html", contract_context(offer, terms))
-    return ContentFile(pdf, name=f"{offer.number}.pdf")
+    return ContentFile(render_pdf("admission/lease/contract.html", contract_context(offer, terms)))
 
 
 # --- The offer ------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ def lease_offer_create(
             raise DomainError(
                 _("This selection already has a lease offer."), code="offer_exists"
             ) from exc
-        offer.contract.save(contract.name, contract, save=False)
+        offer.contract.save(f"{offer.number}.pdf", contract, save=False)
         offer.save(update_fields=["contract"])
         _record_offer(offer, actor, "lease_offer.create")
     return offer
@@ -317,7 +317,7 @@ def lease_offer_revise(
     offer.relief_tier, offer.monthly_rent = terms.relief_tier, terms.monthly_rent
     contract = _contract_pdf(offer, terms)
     with transaction.atomic():
-        offer.contract.save(contract.name, contract, save=False)
+        offer.contract.save(f"{offer.number}.pdf", contract, save=False)
         offer.save(
             update_fields=[
                 "start",
