@@ -506,6 +506,10 @@ def test_the_list_filters_by_status_category_community_and_search(cast, client_f
     assert listed({"q": first.number.lower()}) == {first}
     # A community worker sees only its own community's.
     assert set(client_for("community").get(url).context["page"]) == {first, second}
+    # The filter form asks htmx for the table alone.
+    partial = client.get(url, {"status": "draft"}, headers={"HX-Request": "true"})
+    assert text_of(partial).lstrip().startswith('<div id="table">')
+    assert second.number in text_of(partial) and first.number not in text_of(partial)
 
 
 def test_the_list_exports_to_excel(cast, client_for):
