@@ -14,7 +14,7 @@ NEED_PYTHON := [ -n "$(PYTHON)" ] || { echo "Python 3.12 not found: install it w
 	'pyenv install 3.12.1' or put python3.12 on PATH." >&2; exit 1; }
 # The stamp's name carries the lock file's hash, so a changed lock re-installs.
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-dev.lock | sha256sum | cut -c1-16)
-PYTHON_FILES := . scripts/test-postgres-url
+PYTHON_FILES := . scripts/test-postgres-url scripts/verify-lottery
 # Two pytest-xdist workers for the two cores; `make test-sqlite XDIST=` runs in one process.
 XDIST := -n 2
 

@@ -14,7 +14,16 @@ from .errors import DomainError
 from .models import ApiKey, AuditKind, Organisation, OrgKind, User, UserRole
 from .roles import SEPARATED_ROLES, Role
 
-ORG_FIELDS = ["code", "name", "kind", "parent", "phone", "address", "is_active"]
+ORG_FIELDS = [
+    "code",
+    "name",
+    "kind",
+    "parent",
+    "phone",
+    "address",
+    "is_active",
+    "agency_function",
+]
 
 # Which organisation kinds each role belongs to.
 ROLE_ORG_KINDS = {

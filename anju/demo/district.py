@@ -54,6 +54,7 @@ DEMO_USERNAMES = [
     "sysadmin",
     "secadmin",
     "tenant",
+    "applicant",
 ]
 RENT_SOURCE = "长治市L区公租房租金标准(2024)"
 OLD_RENT_SOURCE = "长治市L区公租房租金标准(2021)"
@@ -78,14 +79,16 @@ def district_exists() -> bool:
     return Estate.objects.exists()
 
 
-def generate(*, units: int, seed: int, progress: Progress | None = None) -> Result:
+def generate(
+    *, units: int, seed: int, progress: Progress | None = None, admission: bool = True
+) -> Result:
     say = progress or (lambda message: None)
     if district_exists():
         raise DistrictExists("The database already holds estates.")
     started = time.perf_counter()
     say(f"Planning {units} units (seed {seed})…")
     plan = plan_district(units, seed)
-    writer = _Writer(plan, say)
+    writer = _Writer(plan, say, admission=admission)
     writer.run()
     counts = writer.counts
     audit.record(
@@ -133,9 +136,10 @@ def _chunks(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
 
 
 class _Writer:
-    def __init__(self, plan: DistrictPlan, say: Progress):
+    def __init__(self, plan: DistrictPlan, say: Progress, *, admission: bool = True):
         self.plan = plan
         self.say = say
+        self.with_admission = admission
         self.counts: dict[str, int] = {}
         self.org_pk: dict[str, int] = {}
         self.skipped_users: list[str] = []
@@ -148,7 +152,7 @@ class _Writer:
             self._run_stages()
 
     def _run_stages(self) -> None:
-        for stage in (
+        stages = [
             self.organisations,
             self.housing,
             self.households,
@@ -157,13 +161,19 @@ class _Writer:
             self.leases,
             self.timeline,
             self.users,
-        ):
+        ]
+        if self.with_admission:
+            stages.append(self.admission)
+        for stage in stages:
             self.stage_no += 1
             name = stage.__name__
             began = time.perf_counter()
-            self.say(f"[{self.stage_no}/8] {name}…")
+            total = len(stages)
+            self.say(f"[{self.stage_no}/{total}] {name}…")
             stage()
-            self.say(f"[{self.stage_no}/8] {name} done in {time.perf_counter() - began:.1f} s")
+            self.say(
+                f"[{self.stage_no}/{total}] {name} done in {time.perf_counter() - began:.1f} s"
+            )
 
     def _tick(self, label: str, done: int, total: int) -> None:
         step = max(BATCH, total // 10)
@@ -480,3 +490,11 @@ class _Writer:
         _bulk(User, new)
         _bulk(UserRole, [UserRole(user_id=user.pk, role=Role(user._demo_role)) for user in new])
         self.counts["users"] = len(new)
+
+    def admission(self) -> None:
+        """Applications at every step, notices and one allocation round, through the
+        admission services (see `anju.demo.admission`)."""
+        from .admission import generate_admission
+
+        counts = generate_admission(seed=self.plan.seed, say=self.say)
+        self.counts.update({f"admission_{key}": value for key, value in counts.items()})

@@ -15,7 +15,7 @@ from .models import BadConductRecord, ConductReason, Household, Member
 
 timeline.register(
     "conduct.recorded",
-    gettext_lazy("Bad conduct recorded for %(name)s: %(reason)s; barred until %(until)s"),
+    gettext_lazy("Bad conduct recorded for %(name)s: %(conduct)s; barred until %(until)s"),
 )
 
 
@@ -68,7 +68,7 @@ def conduct_record(
             actor=actor,
             for_household=household,
             name=name,
-            reason=reason,
+            conduct=reason,
             until=str(banned_until),
         )
     return record

@@ -2,7 +2,6 @@
 means and documents, checked for completeness, and submitted for review."""
 
 import unicodedata
-import uuid
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -74,16 +73,38 @@ def application_create(
             _("Choose the community that receives the application."), code="community"
         )
     ruleset = ruleset or ruleset_in_force()
+    for attempt in range(5):
+        try:
+            return _create(actor, ruleset, community, category, channel, account, declared)
+        except IntegrityError:  # two counters took the same number at once; take the next
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _next_number(year: int) -> str:
+    prefix = f"SQ{year}"
+    last = (
+        Application.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return f"{prefix}{int(last[len(prefix) :]) + 1 if last else 1:06d}"
+
+
+def _create(actor, ruleset, community, category, channel, account, declared) -> Application:
     with transaction.atomic():
+        number = _next_number(ruleset.year)
         household = hh.household_create(
             actor=actor,
-            number=f"tmp-{uuid.uuid4().hex[:16]}",
+            number=number,
             category=category,
             community=community,
             status=HouseholdStatus.APPLICANT,
         )
         application = Application.objects.create(
-            number=household.number,
+            number=number,
             ruleset=ruleset,
             category=category,
             channel=channel,
@@ -93,11 +114,9 @@ def application_create(
             created_by=actor,
             **declared,
         )
-        number = f"SQ{ruleset.year}{application.pk:06d}"
-        application.number = household.number = number
-        application.save(update_fields=["number"])
-        household.save(update_fields=["number"])
-        if account is not None and account.household_id is None:
+        # An account links to its newest application; a closed archive (an earlier
+        # application rejected or withdrawn) stays behind as it is.
+        if account is not None and (account.household_id is None or account.household.closed_at):
             account.household = household
             account.save(update_fields=["household"])
         audit.record(

@@ -1,5 +1,7 @@
 """Log-in with django-axes throttling and an optional TOTP second step."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.shortcuts import redirect, render
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
-from anju.core import audit
+from anju.core import audit, pii
 from anju.core.access import needs_second_factor
 from anju.core.forms import LoginForm, TokenForm
 from anju.core.models import AuditKind
@@ -26,6 +28,13 @@ def _next_url(request):
     return None
 
 
+def _username(raw: str) -> str:
+    """Applicants log in with their phone number, however they type it ("138 1234 5678",
+    "+86…"); staff usernames pass through unchanged."""
+    phone = pii.normalise_phone(raw)
+    return phone if re.fullmatch(r"1\d{10}", phone) else raw.strip()
+
+
 def _home_for(user):
     return "portal_home" if user.role_set == {"tenant"} else "home"
 
@@ -35,7 +44,9 @@ def login_view(request):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(
-            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            request,
+            username=_username(form.cleaned_data["username"]),
+            password=form.cleaned_data["password"],
         )
         if getattr(request, "axes_locked_out", False):
             form.add_error(None, _("Too many failed attempts. Try again in 30 minutes."))

@@ -110,7 +110,6 @@ def _organisation_form(request, org):
     initial = None
     if org:
         initial = {f: getattr(org, f) for f in services.ORG_FIELDS}
-        initial["agency_function"] = org.agency_function
     form = OrganisationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
