@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anju.core.labels import register_choices
+from anju.core.scoping import estate_q, sees_whole_district
 
 
 class RoundStatus(models.TextChoices):
@@ -30,6 +31,17 @@ ROUND_TRANSITIONS: dict[str, frozenset[str]] = {
     RoundStatus.PUBLISHED: frozenset({RoundStatus.COMPLETED}),
     RoundStatus.COMPLETED: frozenset(),
 }
+
+
+class AllocationRoundQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The rounds offering a unit in an estate the user sees; all, district-wide."""
+        if sees_whole_district(user):
+            return self.all()
+        offered = RoundUnit.objects.filter(round=models.OuterRef("pk")).filter(
+            estate_q(user, "unit__estate")
+        )
+        return self.filter(models.Exists(offered))
 
 
 class AllocationRound(models.Model):
@@ -53,6 +65,8 @@ class AllocationRound(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    objects = AllocationRoundQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("allocation round")
@@ -175,6 +189,11 @@ class SelectionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class SelectionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(estate_q(user, "unit__estate"))
+
+
 class Selection(models.Model):
     """A household's choice of a unit. The database allows one live selection per unit
     and one per household, so two clerks can never hand out the same unit."""
@@ -201,6 +220,8 @@ class Selection(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
     chosen_at = models.DateTimeField(_("chosen"), default=timezone.now)
+
+    objects = SelectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("unit selection")
@@ -243,6 +264,11 @@ class Refusal(models.Model):
         return f"{self.entrant}: {self.reason}"
 
 
+class LeaseOfferQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(estate_q(user, "selection__unit__estate"))
+
+
 class LeaseOffer(models.Model):
     """The lease a selection leads to: its terms, computed from the rules, the contract
     PDF, and the signed scan. The lease itself starts at the move-in handover."""
@@ -278,6 +304,8 @@ class LeaseOffer(models.Model):
         verbose_name=_("lease"),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = LeaseOfferQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("lease offer")

@@ -29,7 +29,6 @@ from anju.core.errors import DomainError
 from anju.core.listing import list_page
 from anju.core.models import AuditEntry
 from anju.core.roles import Perm
-from anju.core.scoping import estate_q, sees_whole_district
 from anju.housing.models import Estate, Unit, UnitStatus
 
 from .. import lottery
@@ -64,16 +63,10 @@ PAGE = 100
 # --- Finding -----------------------------------------------------------------------------
 
 
-def rounds_visible_to(user):
-    """The rounds offering a unit in an estate the user sees; all, district-wide."""
-    if sees_whole_district(user):
-        return AllocationRound.objects.all()
-    offered = RoundUnit.objects.filter(round=OuterRef("pk")).filter(estate_q(user, "unit__estate"))
-    return AllocationRound.objects.filter(Exists(offered))
-
-
 def find_round(user, pk):
-    return get_or_404(rounds_visible_to(user).select_related("ruleset", "created_by"), pk=pk)
+    return get_or_404(
+        AllocationRound.objects.visible_to(user).select_related("ruleset", "created_by"), pk=pk
+    )
 
 
 def find_entrant(user, pk, entrant_pk):
@@ -147,7 +140,7 @@ def _act(request, rnd, action, success, *, to="round_detail"):
 @staff_view(READ)
 def round_list(request):
     rounds = (
-        rounds_visible_to(request.user)
+        AllocationRound.objects.visible_to(request.user)
         .select_related("ruleset")
         .annotate(
             unit_count=Count("round_units", distinct=True),

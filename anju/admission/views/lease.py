@@ -20,7 +20,6 @@ from anju.core.access import get_or_404, staff_view
 from anju.core.errors import DomainError
 from anju.core.listing import list_page
 from anju.core.roles import Perm
-from anju.core.scoping import estate_q
 from anju.households.models import CredentialKind
 
 from ..models import LeaseOffer, MoveInHandover, Selection, SelectionStatus
@@ -33,13 +32,9 @@ CREDENTIAL_LINES = 2  # per member on the handover form
 # --- Finding -----------------------------------------------------------------------------
 
 
-def offers_visible_to(user):
-    return LeaseOffer.objects.filter(estate_q(user, "selection__unit__estate"))
-
-
 def find_selection(user, pk):
     return get_or_404(
-        Selection.objects.filter(estate_q(user, "unit__estate")).select_related(
+        Selection.objects.visible_to(user).select_related(
             "round__ruleset", "unit__estate", "unit__building", "household__head", "entrant"
         ),
         pk=pk,
@@ -48,7 +43,7 @@ def find_selection(user, pk):
 
 def find_offer(user, pk):
     return get_or_404(
-        offers_visible_to(user).select_related(
+        LeaseOffer.objects.visible_to(user).select_related(
             "selection__round__ruleset",
             "selection__unit__estate",
             "selection__unit__building",
@@ -110,7 +105,7 @@ STAGES = {
 @staff_view(Perm.LEASE_SIGN)
 def lease_offer_list(request):
     stage = request.GET.get("stage", "")
-    offers = offers_visible_to(request.user).select_related(
+    offers = LeaseOffer.objects.visible_to(request.user).select_related(
         "selection__unit__estate", "selection__household__head", "selection__round"
     )
     if stage in STAGES:
