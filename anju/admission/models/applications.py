@@ -104,12 +104,12 @@ class ReviewLevel(models.TextChoices):
 
 
 # Which level reviews an application in each review status.
-LEVEL_OF_STATUS = {
+LEVEL_OF_STATUS: dict[str, str] = {
     ApplicationStatus.COMMUNITY_REVIEW: ReviewLevel.COMMUNITY,
     ApplicationStatus.STREET_REVIEW: ReviewLevel.STREET,
     ApplicationStatus.AUTHORITY_REVIEW: ReviewLevel.AUTHORITY,
 }
-STATUS_OF_LEVEL = {level: status for status, level in LEVEL_OF_STATUS.items()}
+STATUS_OF_LEVEL: dict[str, str] = {level: status for status, level in LEVEL_OF_STATUS.items()}
 
 
 class Channel(models.TextChoices):

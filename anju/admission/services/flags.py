@@ -78,7 +78,7 @@ def application_flags_check(application: Application) -> list[Flag]:
 
 
 def _likely_duplicates(application: Application, members) -> list[Flag]:
-    by_birth = {}
+    by_birth: dict = {}
     for m in members:
         by_birth.setdefault(m.birth_date, []).append(m)
     if not by_birth:

@@ -368,7 +368,8 @@ def notice_close(notice: PublicNotice, *, actor=None, on: date | None = None) ->
         entries = notice.entries.filter(application__status=ApplicationStatus.IN_NOTICE).annotate(
             open=Count("objections", filter=Q(objections__status__in=_open_codes()))
         )
-        clear, held = [], []
+        clear: list[Application] = []
+        held: list[Application] = []
         for e in entries.select_related("application__household"):
             (held if e.open else clear).append(e.application)
         notice.status, notice.closed_at = NoticeStatus.CLOSED, timezone.now()

@@ -38,8 +38,11 @@ timeline.register(
     gettext_lazy("False declaration found at %(level)s review: warned under art. 35"),
 )
 
-NEXT_LEVEL = {ReviewLevel.COMMUNITY: ReviewLevel.STREET, ReviewLevel.STREET: ReviewLevel.AUTHORITY}
-ROLE_OF_LEVEL = {
+NEXT_LEVEL: dict[str, str] = {
+    ReviewLevel.COMMUNITY: ReviewLevel.STREET,
+    ReviewLevel.STREET: ReviewLevel.AUTHORITY,
+}
+ROLE_OF_LEVEL: dict[str, str] = {
     ReviewLevel.COMMUNITY: Role.COMMUNITY_WORKER,
     ReviewLevel.STREET: Role.STREET_REVIEWER,
     ReviewLevel.AUTHORITY: Role.AUTHORITY_OFFICER,

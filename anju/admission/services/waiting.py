@@ -79,7 +79,7 @@ WAITING_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # The waiting-list order; `position_explained` counts along the same keys.
-ORDER = [
+ORDER: list = [
     F("moved_back_at").asc(nulls_first=True),
     "priority_group",
     "-points",

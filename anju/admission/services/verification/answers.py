@@ -136,7 +136,7 @@ def answers_apply(batch: VerificationBatch, *, actor, answers: list[Answer]) -> 
                 pk__in=[a.request.pk for a in answers], batch=batch
             ).select_related("application")
         }
-        touched: list[tuple[VerificationRequest, dict]] = []
+        touched: list[tuple[VerificationRequest, dict | None]] = []
         for answer in answers:
             request = current.get(answer.request.pk)
             if request is None:

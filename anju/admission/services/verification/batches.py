@@ -5,6 +5,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -74,7 +75,7 @@ class Subject:
     facts: dict
     persons: list[Person]
     application: Application | None = None
-    household: object = None  # households.Household, for recertification
+    household: Any = None  # households.Household, for recertification
 
     @property
     def label(self) -> str:
@@ -306,6 +307,7 @@ def _batches_create(*, actor, subjects, purpose, due_on, send, already, key):
         )
     subjects = [s for s in subjects if s.persons]
     batches: list[VerificationBatch] = []
+    summary: dict[int, tuple[int, list[str]]] = {}  # batch pk → (requests, families)
     with transaction.atomic():
         requests: list[VerificationRequest] = []
         for agency in agencies:
@@ -341,8 +343,7 @@ def _batches_create(*, actor, subjects, purpose, due_on, send, already, key):
                             declared=declared_for(question, subject, person),
                         )
                     )
-            batch.request_count = seq
-            batch.subject_labels = [s.label for s in todo]
+            summary[batch.pk] = (seq, [s.label for s in todo])
             batches.append(batch)
         if not batches:
             raise DomainError(
@@ -361,8 +362,8 @@ def _batches_create(*, actor, subjects, purpose, due_on, send, already, key):
                         "question": b.question,
                         "purpose": purpose,
                         "due_on": due_on,
-                        "requests": b.request_count,
-                        "families": b.subject_labels[:200],
+                        "requests": summary[b.pk][0],
+                        "families": summary[b.pk][1][:200],
                     },
                 )
                 for b in batches
@@ -445,7 +446,9 @@ def request_reveal(request: VerificationRequest, *, actor) -> str:
 
 
 def _household_of(request: VerificationRequest):
-    return request.household if request.application_id is None else request.application.household
+    if request.application is None:
+        return request.household
+    return request.application.household
 
 
 def batch_export(batch: VerificationBatch, *, actor, fmt: str) -> bytes:

@@ -2,6 +2,7 @@
 what the family declared: the words, the checks, and the timeline sentences."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +27,7 @@ AGENCY_QUESTIONS: dict[str, str] = {
 # --- What each question's value is --------------------------------------------------
 
 INT, AMOUNT, TEXT = "int", "amount", "text"
-VALUE_KINDS = {
+VALUE_KINDS: dict[str, str] = {
     Question.SUBSISTENCE: TEXT,
     Question.HUKOU: INT,
     Question.PROPERTY: AMOUNT,
@@ -35,7 +36,7 @@ VALUE_KINDS = {
     Question.PROVIDENT_FUND: AMOUNT,
     Question.VEHICLE: INT,
 }
-VALUE_HINTS = {
+VALUE_HINTS: dict[str, Any] = {
     Question.SUBSISTENCE: gettext_lazy("the kind of assistance, e.g. 低保"),
     Question.HUKOU: gettext_lazy("the years of local registration or residence, a whole number"),
     Question.PROPERTY: gettext_lazy("the registered floor area in m², a number"),
@@ -46,7 +47,7 @@ VALUE_HINTS = {
 }
 
 # The answer in words, by question and whether a record was found.
-ANSWER_WORDS = {
+ANSWER_WORDS: dict[tuple[str, bool], Any] = {
     (Question.SUBSISTENCE, True): gettext_lazy("receives %(value)s"),
     (Question.SUBSISTENCE, False): gettext_lazy("no subsistence, hardship or low-income record"),
     (Question.HUKOU, True): gettext_lazy("locally registered for %(value)s years"),
@@ -66,7 +67,7 @@ ANSWER_WORDS = {
 }
 
 # How an answer can contradict a declaration, in words.
-MISMATCH_WORDS = {
+MISMATCH_WORDS: dict[Any, Any] = {
     "property_undeclared": gettext_lazy(
         "owns %(found)s m² of registered housing, but the family declared “%(declared)s”"
     ),
@@ -127,7 +128,7 @@ FRAMES = {
 for (_question, _found), _words in ANSWER_WORDS.items():
     for _event in ("answer", "change"):
         timeline.register(
-            f"verify.{_event}.{_question.value}.{'y' if _found else 'n'}",
+            f"verify.{_event}.{Question(_question).value}.{'y' if _found else 'n'}",
             _Sentence(FRAMES[(_event, False)], _words),
         )
 for _kind, _words in MISMATCH_WORDS.items():
