@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from anju.core.access import get_or_404, staff_view
@@ -191,7 +191,10 @@ class PublishForm(forms.Form):
     starts_on = forms.DateField(
         label=gettext_lazy("Open for objections from"),
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
-        help_text=gettext_lazy("The rule set in force on that day sets the number of days."),
+        help_text=gettext_lazy(
+            "The rule set in force on that day sets the number of days. A past day records "
+            "a notice already posted on the community's notice board since then."
+        ),
     )
     applications = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Approved applications"),
@@ -272,13 +275,20 @@ def notice_close(request, notice, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
+        joined = ngettext(
+            "%(joined)s household joined the waiting list",
+            "%(joined)s households joined the waiting list",
+            result["joined"],
+        ) % {"joined": result["joined"]}
+        held = ngettext(
+            "%(held)s waits for its objections to be resolved",
+            "%(held)s wait for their objections to be resolved",
+            result["held"],
+        ) % {"held": result["held"]}
         messages.success(
             request,
-            _(
-                "Notice %(n)s closed: %(joined)s households joined the waiting list, "
-                "%(held)s wait for their objections to be resolved."
-            )
-            % {"n": notice.number, **result},
+            _("Notice %(n)s closed: %(joined)s; %(held)s.")
+            % {"n": notice.number, "joined": joined, "held": held},
         )
     return redirect("notice_detail", pk=notice.pk)
 
