@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import apply, home, signup, status
+from .views import apply, choose, home, signup, status
 
 urlpatterns = [
     path("my/", home.home, name="portal_home"),
@@ -23,4 +23,16 @@ urlpatterns = [
     path("my/application/consent/", apply.consent, name="portal_application_consent"),
     path("my/application/submit/", apply.submit, name="portal_application_submit"),
     path("my/waiting/refresh/", status.refresh_answer, name="portal_refresh_answer"),
+    path("my/rounds/<int:pk>/", choose.choice, name="portal_choice"),
+    path(
+        "my/rounds/<int:pk>/units/<int:unit_pk>/",
+        choose.choose_unit,
+        name="portal_choose_unit",
+    ),
+    path("my/rounds/<int:pk>/decline/", choose.decline, name="portal_choice_decline"),
+    path(
+        "my/lease-offers/<int:pk>/contract.pdf",
+        choose.offer_contract,
+        name="portal_offer_contract",
+    ),
 ]

@@ -91,3 +91,35 @@ ROWS = [
     ),
     Row("portal_refresh_answer", _list("portal_refresh_answer"), methods=("POST",), fixed=NOBODY),
 ]
+
+
+# --- Choosing a unit (anju/portal/views/choose.py) ------------------------------------------
+# Another family's round, unit and lease offer: the E1 side's published round of the
+# allocation module and the offer of the lease module (both built before this one, by
+# name). No member of the cast is an entrant of any round, so every role gets 404; the
+# family's own use of these pages is tested in anju/portal/tests/test_choose.py.
+
+
+def _round(w):
+    return w.extra["allocation"]["in"]["published"]
+
+
+def _choice(name):
+    return lambda w, side, role: _r(name, _round(w).pk)
+
+
+def _choice_unit(w, side, role):
+    rnd = _round(w)
+    return _r("portal_choose_unit", rnd.pk, rnd.round_units.first().unit_id)
+
+
+ROWS += [
+    Row("portal_choice", _choice("portal_choice"), fixed=NOBODY),
+    Row("portal_choose_unit", _choice_unit, methods=GET_POST, fixed=NOBODY),
+    Row("portal_choice_decline", _choice("portal_choice_decline"), methods=GET_POST, fixed=NOBODY),
+    Row(
+        "portal_offer_contract",
+        lambda w, side, role: _r("portal_offer_contract", w.extra["lease"]["in"]["offer"].pk),
+        fixed=NOBODY,
+    ),
+]
