@@ -13,8 +13,17 @@ from django.utils import timezone
 
 from anju.admission.models import Application, Decision, RuleSet
 from anju.admission.selectors.allocation import units_choosable
-from anju.admission.services import allocation, lease, notice, review, rules, verification, waiting
+from anju.admission.services import (
+    allocation,
+    lease,
+    notice,
+    review,
+    rules,
+    verification,
+    waiting,
+)
 from anju.admission.services import applications as apps
+from anju.admission.services import selection as choosing
 from anju.core import pii
 from anju.core.models import Organisation, User
 from anju.core.roles import Role
@@ -264,16 +273,16 @@ class _Demo:
             if entrant.status != "waiting_turn":
                 continue
             if housed == 1 and not refused:  # one household turns its turn down
-                allocation.entrant_refuse(
+                choosing.entrant_refuse(
                     entrant, actor=clerk, reason="距离工作单位太远", valid=False
                 )
                 refused = True
                 continue
             choice = units_choosable(entrant).first()
             if choice is None:
-                allocation.entrant_skip_no_unit(entrant, actor=clerk)
+                choosing.entrant_skip_no_unit(entrant, actor=clerk)
                 continue
-            selection = allocation.selection_choose(entrant, actor=clerk, unit=choice)
+            selection = choosing.selection_choose(entrant, actor=clerk, unit=choice)
             offer = lease.lease_offer_create(selection, actor=clerk, start=timezone.localdate())
             lease.lease_offer_sign(
                 offer, actor=clerk, signed_scan_file=ContentFile(SCAN, name="signed.pdf")

@@ -35,6 +35,7 @@ from anju.admission.selectors.allocation import (
 )
 from anju.admission.services import allocation as svc
 from anju.admission.services import applications as apps
+from anju.admission.services import selection as choosing
 from anju.admission.services.waiting import waiting_recompute
 from anju.core.errors import DomainError
 from anju.core.models import AuditEntry, TimelineEntry
@@ -381,17 +382,17 @@ def test_only_the_entrant_whose_turn_it_is_chooses(cast, ruleset):
     a, b = units(cast, ("48", False), ("48", False))
     rnd = svc.round_create(actor=cast.officer, title="A", ruleset=ruleset, units=[a, b])
     svc.round_add_entrants(rnd, actor=cast.officer, entries=waiting(cast, ruleset, (2, 2), (2, 1)))
-    assert code_of(svc.selection_choose, rnd.entrants.first(), actor=cast.officer, unit=a) == (
+    assert code_of(choosing.selection_choose, rnd.entrants.first(), actor=cast.officer, unit=a) == (
         "round_not_published"
     )
     published(rnd, cast)
     first, second = in_order(rnd)
     assert first.tier == 1 and round_turn(rnd) == first
-    assert code_of(svc.selection_choose, second, actor=cast.officer, unit=a) == "not_your_turn"
-    svc.selection_choose(first, actor=cast.officer, unit=a)
+    assert code_of(choosing.selection_choose, second, actor=cast.officer, unit=a) == "not_your_turn"
+    choosing.selection_choose(first, actor=cast.officer, unit=a)
     assert round_turn(rnd) == second
-    assert code_of(svc.selection_choose, second, actor=cast.officer, unit=a) == "unit_taken"
-    svc.selection_choose(second, actor=cast.officer, unit=b)
+    assert code_of(choosing.selection_choose, second, actor=cast.officer, unit=a) == "unit_taken"
+    choosing.selection_choose(second, actor=cast.officer, unit=b)
     assert round_turn(rnd) is None
 
 
@@ -400,15 +401,15 @@ def test_choosing_reserves_the_unit_and_allocates_the_household(cast, ruleset):
     rnd = published(open_round(cast, ruleset, [small, large], (2, 1)), cast)
     entrant = rnd.entrants.get()
     outside = units(cast, ("45", False))[0]
-    assert code_of(svc.selection_choose, entrant, actor=cast.officer, unit=outside) == (
+    assert code_of(choosing.selection_choose, entrant, actor=cast.officer, unit=outside) == (
         "unit_not_offered"
     )
     # Two people may have 50 m² under the area standard.
-    assert code_of(svc.selection_choose, entrant, actor=cast.officer, unit=large) == (
+    assert code_of(choosing.selection_choose, entrant, actor=cast.officer, unit=large) == (
         "unit_too_large"
     )
     assert list(units_choosable(entrant)) == [small]
-    selection = svc.selection_choose(entrant, actor=cast.operator, unit=small)
+    selection = choosing.selection_choose(entrant, actor=cast.operator, unit=small)
     small.refresh_from_db()
     entrant.refresh_from_db()
     assert small.status == UnitStatus.RESERVED and entrant.status == EntrantStatus.CHOSE
@@ -425,7 +426,7 @@ def test_a_unit_that_went_under_repair_cannot_be_chosen(cast, ruleset):
     rnd = published(open_round(cast, ruleset, [offered], (2, 1)), cast)
     unit_set_status(offered, actor=cast.operator, status=UnitStatus.UNDER_REPAIR, reason="leak")
     entrant = rnd.entrants.get()
-    assert code_of(svc.selection_choose, entrant, actor=cast.officer, unit=offered) == (
+    assert code_of(choosing.selection_choose, entrant, actor=cast.officer, unit=offered) == (
         "unit_unavailable"
     )
     assert list(units_choosable(entrant)) == []
@@ -436,12 +437,12 @@ def test_barrier_free_units_go_first_to_households_that_need_them(cast, ruleset)
     rnd = published(open_round(cast, ruleset, [ramp, plain], (2, 1), (2, 2, True)), cast)
     walker, wheelchair = in_order(rnd)
     assert not walker.needs_accessible and wheelchair.needs_accessible
-    assert code_of(svc.selection_choose, walker, actor=cast.officer, unit=ramp) == (
+    assert code_of(choosing.selection_choose, walker, actor=cast.officer, unit=ramp) == (
         "unit_kept_for_accessible"
     )
     assert list(units_choosable(walker)) == [plain]
-    svc.selection_choose(walker, actor=cast.officer, unit=plain)
-    svc.selection_choose(wheelchair, actor=cast.officer, unit=ramp)
+    choosing.selection_choose(walker, actor=cast.officer, unit=plain)
+    choosing.selection_choose(wheelchair, actor=cast.officer, unit=ramp)
 
 
 def test_a_barrier_free_unit_is_open_to_all_once_nobody_who_needs_one_could_take_it(cast, ruleset):
@@ -450,10 +451,10 @@ def test_a_barrier_free_unit_is_open_to_all_once_nobody_who_needs_one_could_take
         open_round(cast, ruleset, [ramp_a, ramp_b, big_ramp], (2, 1, True), (2, 2), (3, 3)), cast
     )
     needer, pair, family = in_order(rnd)
-    svc.selection_choose(needer, actor=cast.officer, unit=ramp_a)
+    choosing.selection_choose(needer, actor=cast.officer, unit=ramp_a)
     assert set(units_choosable(pair)) == {ramp_b}
-    svc.selection_choose(pair, actor=cast.officer, unit=ramp_b)
-    svc.selection_choose(family, actor=cast.officer, unit=big_ramp)
+    choosing.selection_choose(pair, actor=cast.officer, unit=ramp_b)
+    choosing.selection_choose(family, actor=cast.officer, unit=big_ramp)
 
 
 def test_a_needer_too_large_for_a_barrier_free_unit_does_not_hold_it_back(cast, ruleset):
@@ -462,14 +463,14 @@ def test_a_needer_too_large_for_a_barrier_free_unit_does_not_hold_it_back(cast, 
     rnd = published(open_round(cast, ruleset, [plain, big_ramp], (3, 1), (2, 2, True)), cast)
     family, needer = in_order(rnd)
     assert set(units_choosable(family)) == {plain, big_ramp}
-    svc.selection_choose(family, actor=cast.officer, unit=big_ramp)
+    choosing.selection_choose(family, actor=cast.officer, unit=big_ramp)
 
 
 def test_the_database_allows_one_live_selection_per_unit_and_per_household(cast, ruleset):
     a, b = units(cast, ("48", False), ("48", False))
     rnd = published(open_round(cast, ruleset, [a, b], (2, 1), (2, 2)), cast)
     first, second = in_order(rnd)
-    svc.selection_choose(first, actor=cast.officer, unit=a)
+    choosing.selection_choose(first, actor=cast.officer, unit=a)
     for entrant, unit in ((second, a), (first, b)):
         with pytest.raises(IntegrityError), transaction.atomic():
             Selection.objects.create(
@@ -491,13 +492,13 @@ def test_two_concurrent_selections_of_one_unit_exactly_one_wins(cast, ruleset, m
     unit = units(cast, ("48", False))[0]
     rnd = published(open_round(cast, ruleset, [unit], (2, 1), (2, 2)), cast)
     entrant = round_turn(rnd)
-    real = svc.unit_set_status
+    real = choosing.unit_set_status
 
     def slow(*args, **kwargs):
         time.sleep(0.3)  # keep the locks while the other clerk tries
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(svc, "unit_set_status", slow)
+    monkeypatch.setattr(choosing, "unit_set_status", slow)
     outcomes = {}
 
     def choose(clerk, barrier=None):
@@ -505,7 +506,7 @@ def test_two_concurrent_selections_of_one_unit_exactly_one_wins(cast, ruleset, m
             barrier.wait(timeout=10)
         began = time.monotonic()
         try:
-            svc.selection_choose(
+            choosing.selection_choose(
                 RoundEntrant.objects.get(pk=entrant.pk),
                 actor=clerk,
                 unit=Unit.objects.get(pk=unit.pk),
@@ -564,7 +565,7 @@ def test_too_many_refusals_without_a_valid_reason_have_the_rule_sets_consequence
     offered = units(cast, ("48", False))
     rnd = published(open_round(cast, ruleset, offered, (2, 1)), cast)
     entry = rnd.entrants.get().waiting_entry
-    svc.entrant_refuse(
+    choosing.entrant_refuse(
         rnd.entrants.get(), actor=cast.officer, reason="Too far from work", valid=False
     )
     entry.refresh_from_db()
@@ -575,7 +576,7 @@ def test_too_many_refusals_without_a_valid_reason_have_the_rule_sets_consequence
     again = svc.round_create(actor=cast.officer, title="B", ruleset=ruleset, units=offered)
     svc.round_add_entrants(again, actor=cast.officer, entries=[entry])
     published(again, cast)
-    svc.entrant_refuse(
+    choosing.entrant_refuse(
         again.entrants.get(), actor=cast.officer, reason="Floor too high", valid=False
     )
     entry.refresh_from_db()
@@ -595,28 +596,28 @@ def test_too_many_refusals_without_a_valid_reason_have_the_rule_sets_consequence
 def test_a_refusal_with_a_valid_reason_is_not_counted(cast, ruleset):
     rnd = published(open_round(cast, ruleset, units(cast, ("48", False)), (2, 1)), cast)
     entrant = rnd.entrants.get()
-    assert code_of(svc.entrant_refuse, entrant, actor=cast.officer, reason="", valid=True) == (
+    assert code_of(choosing.entrant_refuse, entrant, actor=cast.officer, reason="", valid=True) == (
         "reason_required"
     )
-    refusal = svc.entrant_refuse(
+    refusal = choosing.entrant_refuse(
         entrant, actor=cast.officer, reason="In hospital on the day", valid=True
     )
     assert refusal.valid and entrant.waiting_entry.refusals == 0
     entrant.refresh_from_db()
     assert entrant.status == EntrantStatus.REFUSED
-    assert code_of(svc.entrant_refuse, entrant, actor=cast.officer, reason="x", valid=False) == (
-        "not_waiting_turn"
-    )
+    assert code_of(
+        choosing.entrant_refuse, entrant, actor=cast.officer, reason="x", valid=False
+    ) == ("not_waiting_turn")
 
 
 def test_a_household_leaves_with_no_unit_only_when_none_suits_it(cast, ruleset):
     small, large = units(cast, ("48", False), ("58", False))
     rnd = published(open_round(cast, ruleset, [small, large], (2, 1), (2, 2)), cast)
     first, second = in_order(rnd)
-    assert code_of(svc.entrant_skip_no_unit, second, actor=cast.officer) == "unit_available"
-    svc.selection_choose(first, actor=cast.officer, unit=small)
+    assert code_of(choosing.entrant_skip_no_unit, second, actor=cast.officer) == "unit_available"
+    choosing.selection_choose(first, actor=cast.officer, unit=small)
     # 58 m² is above the 50 m² a pair may have: nothing suits the second household.
-    svc.entrant_skip_no_unit(second, actor=cast.officer)
+    choosing.entrant_skip_no_unit(second, actor=cast.officer)
     second.refresh_from_db()
     assert second.status == EntrantStatus.NO_UNIT
     assert second.waiting_entry.status == WaitingStatus.WAITING
@@ -627,7 +628,7 @@ def test_a_round_completes_once_nobody_can_still_choose(cast, ruleset):
     rnd = published(open_round(cast, ruleset, offered, (2, 1), (2, 2), (3, 3)), cast)
     first, *rest = in_order(rnd)
     assert code_of(svc.round_complete, rnd, actor=cast.officer) == "entrants_can_choose"
-    svc.selection_choose(first, actor=cast.officer, unit=offered[0])
+    choosing.selection_choose(first, actor=cast.officer, unit=offered[0])
     svc.round_complete(rnd, actor=cast.officer)
     assert rnd.status == RoundStatus.COMPLETED
     assert {e.status for e in rnd.entrants.filter(pk__in=[e.pk for e in rest])} == {"no_unit"}

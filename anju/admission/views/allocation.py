@@ -53,6 +53,7 @@ from ..selectors.allocation import (
     units_choosable,
 )
 from ..services import allocation as services
+from ..services import selection as choosing
 
 READ = (Perm.ADMISSION_VIEW, Perm.SELECTION_RECORD)
 STEPS = [RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.DRAWN, RoundStatus.PUBLISHED]
@@ -494,7 +495,7 @@ def entrant_choose(request, entrant, pk, entrant_pk):
         messages.error(request, _("Choose one of the units offered in your estates."))
         return redirect("round_selection", pk=rnd.pk)
     try:
-        selection = services.selection_choose(entrant, actor=request.user, unit=unit)
+        selection = choosing.selection_choose(entrant, actor=request.user, unit=unit)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("round_selection", pk=rnd.pk)
@@ -519,7 +520,7 @@ def entrant_refuse(request, entrant, pk, entrant_pk):
     return _act(
         request,
         rnd,
-        lambda: services.entrant_refuse(
+        lambda: choosing.entrant_refuse(
             entrant, actor=request.user, reason=form.cleaned_data["reason"], valid=valid
         ),
         (
@@ -538,7 +539,7 @@ def entrant_no_unit(request, entrant, pk, entrant_pk):
     return _act(
         request,
         rnd,
-        lambda: services.entrant_skip_no_unit(entrant, actor=request.user),
+        lambda: choosing.entrant_skip_no_unit(entrant, actor=request.user),
         _(
             "Ticket %(t)s leaves the round with no suitable unit; its place on the waiting "
             "list is kept."

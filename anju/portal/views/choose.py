@@ -24,7 +24,7 @@ from anju.admission.models import (
     SelectionStatus,
 )
 from anju.admission.selectors.allocation import round_turn, units_choosable
-from anju.admission.services import allocation as services
+from anju.admission.services import selection as choosing
 from anju.admission.services.lease import Terms, lease_offer_terms, monthly_rent
 from anju.core.access import get_or_404
 from anju.core.errors import DomainError
@@ -197,7 +197,7 @@ def choose_unit(request, found, pk, unit_pk):
     entrant, unit = found
     if request.method == "POST":
         try:
-            services.selection_choose(entrant, actor=request.user, unit=unit)
+            choosing.selection_choose(entrant, actor=request.user, unit=unit)
         except DomainError as exc:
             return _say(request, exc, entrant)
         messages.success(
@@ -236,7 +236,7 @@ def decline(request, entrant, pk):
     if request.method == "POST" and form.is_valid():
         # A family cannot judge its own reason valid: a refusal on the portal is counted.
         try:
-            services.entrant_refuse(
+            choosing.entrant_refuse(
                 entrant, actor=request.user, reason=form.cleaned_data["reason"], valid=False
             )
         except DomainError as exc:

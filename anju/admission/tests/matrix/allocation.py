@@ -16,6 +16,7 @@ from stdnum.cn import ric
 from anju.admission.models import RoundEntrant
 from anju.admission.selectors.allocation import round_turn, units_choosable
 from anju.admission.services import allocation as svc
+from anju.admission.services import selection as choosing
 from anju.admission.services.notice import notice_publish
 from anju.admission.services.waiting import waiting_join_many
 from anju.housing.models import Building, Unit
@@ -101,7 +102,7 @@ def choose_in_turn(cast, rnd, times: int):
         entrant = round_turn(rnd)
         entrant.round = rnd
         unit = units_choosable(entrant).first()
-        selections.append(svc.selection_choose(entrant, actor=cast.officer, unit=unit))
+        selections.append(choosing.selection_choose(entrant, actor=cast.officer, unit=unit))
     return selections
 
 
