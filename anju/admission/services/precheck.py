@@ -377,18 +377,17 @@ def precheck_many(applications, *, on: date | None = None, batch: int = 5000) ->
         done += len(rows)
 
 
-def _upsert_sql() -> str:
-    """INSERT … ON CONFLICT (application_id, code) DO UPDATE: what
+def _upsert_sql(source: str) -> str:
+    """INSERT … ON CONFLICT (application_id, code) DO UPDATE: the statement
     `bulk_create(update_conflicts=True, unique_fields=["application", "code"])` sends,
-    in the syntax SQLite and PostgreSQL share. Written out because bulk_create spends
-    nine tenths of its time compiling the rows into SQL (45,000 rows: 9.7 s against
-    1.2 s for this statement through executemany)."""
+    in the syntax SQLite and PostgreSQL share, from `source` (VALUES or SELECT). Written
+    out because bulk_create spends nine tenths of its time compiling each row into SQL
+    (45,000 rows: 9.7 s against 1.2 s for this statement on SQLite)."""
     q = connection.ops.quote_name
-    columns = ["application_id", "code", *RESULT_FIELDS]
+    columns = ", ".join(q(c) for c in ["application_id", "code", *RESULT_FIELDS])
     updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in RESULT_FIELDS)
     return (
-        f"INSERT INTO {q(CriterionResult._meta.db_table)} ({', '.join(q(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"INSERT INTO {q(CriterionResult._meta.db_table)} ({columns}) {source} "
         f"ON CONFLICT ({q('application_id')}, {q('code')}) DO UPDATE SET {updates}"
     )
 
@@ -399,15 +398,29 @@ def _store(results: dict[int, list[Verdict]], standings: dict[int, tuple]) -> No
     now = CriterionResult._meta.get_field("evaluated_at").get_db_prep_value(
         timezone.now(), connection
     )
+    rows = [
+        (pk, v.code, v.outcome, v.actual, v.limit)
+        for pk, verdicts in results.items()
+        for v in verdicts
+    ]
+    if not rows:
+        return
     with connection.cursor() as cursor:
-        cursor.executemany(
-            _upsert_sql(),
-            [
-                (pk, v.code, v.outcome, v.actual, v.limit, now)
-                for pk, verdicts in results.items()
-                for v in verdicts
-            ],
-        )
+        if connection.vendor == "postgresql":
+            # One statement for the whole batch: the columns as arrays, unnested. Row
+            # by row (executemany) the server round trips take four times as long.
+            cursor.execute(
+                _upsert_sql(
+                    "SELECT *, %s FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[],"
+                    " %s::varchar[], %s::varchar[])"
+                ),
+                [now, *(list(column) for column in zip(*rows, strict=True))],
+            )
+        else:
+            cursor.executemany(
+                _upsert_sql("VALUES (%s, %s, %s, %s, %s, %s)"),
+                [(*row, now) for row in rows],
+            )
     by_codes: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for pk, verdicts in results.items():
         by_codes[tuple(v.code for v in verdicts)].append(pk)
