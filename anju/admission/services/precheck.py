@@ -248,7 +248,7 @@ def grounds_in_words(application: Application, *, on: date | None = None) -> lis
     on = on or timezone.localdate()
     priorities = list(PriorityRule.objects.filter(ruleset=application.ruleset_id))
     _group, _points, grounds = priority_of(priorities, application.members.all(), on)
-    return [PriorityGround(g).label for g in grounds]
+    return [str(PriorityGround(g).label) for g in grounds]
 
 
 # --- One application --------------------------------------------------------------
@@ -327,8 +327,8 @@ def precheck_many(applications, *, on: date | None = None, batch: int = 5000) ->
             priorities[ruleset_id] = list(PriorityRule.objects.filter(ruleset=ruleset_id))
             for rule in CategoryRule.objects.filter(ruleset=ruleset_id):
                 rules[ruleset_id, rule.category] = rule
-        members = {
-            row["application_id"]: row
+        members: dict[int, dict] = {
+            row["application_id"]: dict(row)
             for row in ApplicationMember.objects.filter(application_id__in=ids)
             .values("application_id")
             .annotate(

@@ -143,8 +143,8 @@ def _copy_lines(source: RuleSet, target: RuleSet) -> None:
         row.pk, row.ruleset = None, target
     CategoryRule.objects.bulk_create(categories)
     priorities = list(source.priorities.all())
-    for row in priorities:
-        row.pk, row.ruleset = None, target
+    for line in priorities:
+        line.pk, line.ruleset = None, target
     PriorityRule.objects.bulk_create(priorities)
 
 
@@ -271,15 +271,13 @@ def ruleset_update(ruleset: RuleSet, *, actor, citation: str = "", **values) -> 
     for name in POSITIVE_FIELDS:
         if name in values and (values[name] is None or values[name] < 1):
             raise DomainError(
-                _("“%(field)s” must be at least 1.")
-                % {"field": RuleSet._meta.get_field(name).verbose_name},
+                _("“%(field)s” must be at least 1.") % {"field": _label(RuleSet, name)},
                 code="too_small",
             )
     for name in ("max_lease_years", "refusal_limit"):
         if name in values and (values[name] is None or values[name] < 0):
             raise DomainError(
-                _("“%(field)s” cannot be negative.")
-                % {"field": RuleSet._meta.get_field(name).verbose_name},
+                _("“%(field)s” cannot be negative.") % {"field": _label(RuleSet, name)},
                 code="negative",
             )
     if values.get("max_lease_years", 1) < 1:
@@ -340,13 +338,16 @@ def check_area_standard(rows) -> list[list]:
     return out
 
 
+def _label(model, name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
+
+
 def _not_negative(rule, values, names):
     for name in names:
         value = values.get(name)
         if value is not None and value < 0:
             raise DomainError(
-                _("“%(field)s” cannot be negative.")
-                % {"field": rule._meta.get_field(name).verbose_name},
+                _("“%(field)s” cannot be negative.") % {"field": _label(type(rule), name)},
                 code="negative",
             )
 
