@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from anju.admission import lottery
 from anju.admission.models import (
@@ -576,9 +577,10 @@ def test_too_many_refusals_without_a_valid_reason_have_the_rule_sets_consequence
     again = svc.round_create(actor=cast.officer, title="B", ruleset=ruleset, units=offered)
     svc.round_add_entrants(again, actor=cast.officer, entries=[entry])
     published(again, cast)
-    choosing.entrant_refuse(
-        again.entrants.get(), actor=cast.officer, reason="Floor too high", valid=False
-    )
+    with translation.override("en"):  # the reason is written in the actor's language
+        choosing.entrant_refuse(
+            again.entrants.get(), actor=cast.officer, reason="Floor too high", valid=False
+        )
     entry.refresh_from_db()
     assert entry.refusals == 2 and entry.status == status
     assert (entry.moved_back_at is not None) == (consequence == RefusalConsequence.BACK_OF_LIST)

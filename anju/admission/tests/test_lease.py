@@ -220,7 +220,8 @@ def pdf_text(data: bytes) -> str:
 def fonts(data: bytes) -> set[str]:
     names = set()
     for body in _streams(data).values():
-        names |= {n.decode() for n in re.findall(rb"/BaseFont /[A-Z]{6}\+([\w\-]+)", body)}
+        # A subset font's name carries a six-letter tag; a font embedded whole has none.
+        names |= {n.decode() for n in re.findall(rb"/BaseFont /(?:[A-Z]{6}\+)?([\w\-]+)", body)}
     return names
 
 
