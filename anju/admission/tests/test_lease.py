@@ -181,13 +181,19 @@ def test_money_is_written_out_in_capitals_as_contracts_write_it():
 
 
 def _streams(data: bytes) -> dict[int, bytes]:
-    """Every stream object of a PDF by its number, inflated."""
+    """Every stream object of a PDF by its number, inflated. Each stream is cut by its
+    /Length: its compressed bytes may themselves end in a carriage return or hold the
+    word "endstream"."""
     out = {}
-    for match in re.finditer(
-        rb"(\d+) 0 obj\s*<<.*?>>\s*stream\r?\n(.*?)\r?\nendstream", data, re.S
-    ):
+    for match in re.finditer(rb">>\s*stream\r?\n", data):
+        head_at = data.rfind(b" 0 obj", 0, match.start())
+        number = re.search(rb"(\d+)$", data[max(0, head_at - 12) : head_at])
+        length = re.search(rb"/Length (\d+)", data[head_at : match.start()])
+        if head_at < 0 or not number or not length:
+            continue
+        body = data[match.end() : match.end() + int(length.group(1))]
         try:
-            out[int(match.group(1))] = zlib.decompress(match.group(2))
+            out[int(number.group(1))] = zlib.decompress(body)
         except zlib.error:
             continue
     return out
