@@ -22,9 +22,7 @@ def staff_view(perm: str | tuple[str, ...] | None, *, find=None, methods=("GET",
     def decorate(view):
         @wraps(view)
         def wrapper(request, **kwargs):
-            if request.method not in methods and not (
-                request.method == "HEAD" and "GET" in methods
-            ):
+            if wrong_method(request, methods):
                 return HttpResponseNotAllowed(methods)
             user = request.user
             if not user.is_authenticated:
@@ -44,6 +42,11 @@ def staff_view(perm: str | tuple[str, ...] | None, *, find=None, methods=("GET",
         return wrapper
 
     return decorate
+
+
+def wrong_method(request, methods: tuple[str, ...]) -> bool:
+    """The request's method is not one the view takes (HEAD goes with GET)."""
+    return request.method not in methods and not (request.method == "HEAD" and "GET" in methods)
 
 
 def needs_second_factor(user) -> bool:

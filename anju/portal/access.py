@@ -8,7 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseNotAllowed
 
 from anju.admission.models import Application
-from anju.core.access import get_or_404
+from anju.core.access import get_or_404, wrong_method
 from anju.core.roles import Role
 
 
@@ -24,9 +24,7 @@ def portal_view(*, find=None, methods=("GET",)):
     def decorate(view):
         @wraps(view)
         def wrapper(request, **kwargs):
-            if request.method not in methods and not (
-                request.method == "HEAD" and "GET" in methods
-            ):
+            if wrong_method(request, methods):
                 return HttpResponseNotAllowed(methods)
             user = request.user
             if not user.is_authenticated:

@@ -65,6 +65,19 @@ class Person:
     monthly_income: Decimal
     hukou: str = ""
 
+    @classmethod
+    def of(cls, member) -> "Person":
+        """From an applicant member or a household member: both keep these fields."""
+        return cls(
+            name=member.name,
+            relation=member.relation,
+            id_number_enc=member.id_number_enc,
+            id_number_hash=member.id_number_hash,
+            id_number_masked=member.id_number_masked,
+            monthly_income=member.monthly_income,
+            hukou=member.hukou,
+        )
+
 
 @dataclass
 class Subject:
@@ -98,17 +111,7 @@ def subjects_from_applications(applications) -> list[Subject]:
             )
     members = defaultdict(list)
     for m in ApplicationMember.objects.filter(application__in=applications).order_by("id"):
-        members[m.application_id].append(
-            Person(
-                name=m.name,
-                relation=m.relation,
-                id_number_enc=m.id_number_enc,
-                id_number_hash=m.id_number_hash,
-                id_number_masked=m.id_number_masked,
-                monthly_income=m.monthly_income,
-                hukou=m.hukou,
-            )
-        )
+        members[m.application_id].append(Person.of(m))
     return [
         Subject(
             category=a.category,
@@ -144,17 +147,7 @@ def subjects_from_households(households, declarations: dict | None = None) -> li
             )
     members = defaultdict(list)
     for m in Member.objects.filter(household__in=households).current().order_by("id"):
-        members[m.household_id].append(
-            Person(
-                name=m.name,
-                relation=m.relation,
-                id_number_enc=m.id_number_enc,
-                id_number_hash=m.id_number_hash,
-                id_number_masked=m.id_number_masked,
-                monthly_income=m.monthly_income,
-                hukou=m.hukou,
-            )
-        )
+        members[m.household_id].append(Person.of(m))
     return [
         Subject(
             category=h.category,
