@@ -3,6 +3,9 @@
 Entries store a verb and its data; the sentence is rendered at display time so that a
 Chinese reader and an English reader each see it in their own language."""
 
+from collections.abc import Iterable
+
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from .models import TimelineEntry
@@ -48,6 +51,33 @@ def build(
     if at:
         entry.at = at
     return entry
+
+
+def add_many(entries: Iterable[TimelineEntry], *, batch: int = 5000) -> int:
+    """Write unsaved entries (from `build`) in bulk: one prepared INSERT run over each
+    batch, each value prepared by its own field as the ORM would. A round of 100,000
+    households writes an entry for each, and `bulk_create` spent most of the draw
+    building its SQL."""
+    fields = [TimelineEntry._meta.get_field(n) for n in ("at", "household", "unit", "actor")]
+    fields += [TimelineEntry._meta.get_field(n) for n in ("verb", "data")]
+    table = connection.ops.quote_name(TimelineEntry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+    written = 0
+    rows: list[list] = []
+    with connection.cursor() as cursor:
+        for entry in entries:
+            rows.append(
+                [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+            )
+            if len(rows) == batch:
+                cursor.executemany(sql, rows)
+                written, rows = written + len(rows), []
+        if rows:
+            cursor.executemany(sql, rows)
+            written += len(rows)
+    return written
 
 
 def render(entry: TimelineEntry) -> str:

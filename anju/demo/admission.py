@@ -106,6 +106,14 @@ class _Demo:
         )
         return rules.ruleset_publish(this, actor=self.officer)
 
+    def category(self) -> str:
+        """Most applicants are low-income families; the others are spread over the
+        categories the rules offer."""
+        return self.rng.choices(
+            ["low_income", "lower_middle", "new_employee", "migrant_worker", "special"],
+            weights=[50, 25, 10, 10, 5],
+        )[0]
+
     def application(self, *, community=None, category="low_income", account=None):
         rng = self.rng
         application = apps.application_create(
@@ -172,7 +180,9 @@ class _Demo:
                 portal = step == "in_notice" and n == 0 and account is None
                 if portal:
                     account = _applicant_account()
-                application = self.application(account=account if portal else None)
+                application = self.application(
+                    account=account if portal else None, category=self.category()
+                )
                 made[step].append(application)
         self.say("      applications entered")
         for application in made["community_review"]:

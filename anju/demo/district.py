@@ -105,7 +105,7 @@ def demo_logins() -> list[tuple[str, str, str, str]]:
     users = {
         u.username: u
         for u in User.objects.filter(username__in=DEMO_USERNAMES)
-        .select_related("organisation", "household__unit")
+        .select_related("organisation", "household__unit", "household__community")
         .prefetch_related("roles")
     }
     rows = []
@@ -116,8 +116,16 @@ def demo_logins() -> list[tuple[str, str, str, str]]:
         roles = ", ".join(sorted(str(r.get_role_display()) for r in user.roles.all()))
         org = user.organisation.name if user.organisation else ""
         if user.household:
-            home = user.household.unit.code if user.household.unit else ""
-            org = f"{org} · {user.household.number} {home}".rstrip()
+            household = user.household
+            org = " · ".join(
+                part
+                for part in (
+                    org or (household.community.name if household.community else ""),
+                    household.number,
+                    household.unit.code if household.unit else "",
+                )
+                if part
+            )
         rows.append((username, DEMO_PASSWORD, roles, org))
     return rows
 

@@ -168,7 +168,7 @@ def _entry(verb: str, *, actor, household_id: int, **data) -> TimelineEntry:
 
 
 def _bulk_timeline(entries: list[TimelineEntry]) -> None:
-    TimelineEntry.objects.bulk_create(entries, batch_size=BATCH)
+    timeline.add_many(entries)
 
 
 # --- Setting up a round -----------------------------------------------------------------

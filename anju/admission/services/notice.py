@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from anju.core import audit, timeline
 from anju.core.access import get_or_404
 from anju.core.errors import DomainError
-from anju.core.models import TimelineEntry
 from anju.core.scoping import sees_whole_district
 from anju.core.workdays import add_working_days
 from anju.households.models import Relation
@@ -157,7 +156,7 @@ def notice_publish(
                 "applications": [a.number for a in rows],
             },
         )
-        TimelineEntry.objects.bulk_create(
+        timeline.add_many(
             [
                 timeline.build(
                     "notice.published",
@@ -169,7 +168,6 @@ def notice_publish(
                 )
                 for a in rows
             ],
-            batch_size=BATCH,
         )
     return notice
 
@@ -375,7 +373,7 @@ def notice_close(notice: PublicNotice, *, actor=None, on: date | None = None) ->
         notice.status, notice.closed_at = NoticeStatus.CLOSED, timezone.now()
         notice.save(update_fields=["status", "closed_at"])
         waiting_join_many(clear, actor=actor, on=today)
-        TimelineEntry.objects.bulk_create(
+        timeline.add_many(
             [
                 timeline.build(
                     "notice.held", actor=actor, for_household=a.household, number=notice.number

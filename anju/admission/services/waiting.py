@@ -403,7 +403,7 @@ def waiting_join_many(applications, *, actor, on: date | None = None) -> list[Wa
                 for a, e in zip(rows, entries, strict=True)
             ],
         )
-        TimelineEntry.objects.bulk_create(
+        timeline.add_many(
             [
                 TimelineEntry(
                     verb="waiting.joined",
@@ -413,7 +413,6 @@ def waiting_join_many(applications, *, actor, on: date | None = None) -> list[Wa
                 )
                 for e in entries
             ],
-            batch_size=BATCH,
         )
         waiting_recompute(reason="joined", detail={"entries": [e.pk for e in entries]})
     for e in entries:
@@ -551,7 +550,7 @@ def refresh_start(*, actor, year: int, on: date | None = None) -> ContactRefresh
         )
         # There is no outbox yet: the request is on each household's timeline, where
         # the notification will be sent from.
-        TimelineEntry.objects.bulk_create(
+        timeline.add_many(
             [
                 TimelineEntry(
                     verb="refresh.asked",
@@ -561,7 +560,6 @@ def refresh_start(*, actor, year: int, on: date | None = None) -> ContactRefresh
                 )
                 for _pk, household_id in rows
             ],
-            batch_size=BATCH,
         )
         audit.record(
             actor=actor,
@@ -675,7 +673,7 @@ def refresh_close(refresh: ContactRefresh, *, actor=None, on: date | None = None
         )
         refresh.closed_at = timezone.now()
         refresh.save(update_fields=["closed_at"])
-        TimelineEntry.objects.bulk_create(
+        timeline.add_many(
             [
                 TimelineEntry(
                     verb="refresh.unanswered",
@@ -685,7 +683,6 @@ def refresh_close(refresh: ContactRefresh, *, actor=None, on: date | None = None
                 )
                 for _pk, household_id in rows
             ],
-            batch_size=BATCH,
         )
         audit.record(
             actor=actor,

@@ -12,9 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anju.core import audit
+from anju.core import audit, timeline
 from anju.core.errors import DomainError
-from anju.core.models import JobRun, JobStatus, TimelineEntry
+from anju.core.models import JobRun, JobStatus
 
 from ... import verification_files as files
 from ...models import BatchStatus, RequestStatus, VerificationBatch, VerificationRequest
@@ -190,9 +190,8 @@ def answers_apply(batch: VerificationBatch, *, actor, answers: list[Answer]) -> 
                 for r, before in touched
             ],
         )
-        TimelineEntry.objects.bulk_create(
+        timeline.add_many(
             [_answer_entry(batch, r, actor, changed=before is not None) for r, before in touched],
-            batch_size=1000,
         )
         if not batch.requests.filter(status=RequestStatus.PENDING).exists():
             batch.status = BatchStatus.ANSWERED

@@ -393,14 +393,13 @@ def batch_send(batch: VerificationBatch, *, actor) -> VerificationBatch:
             target=batch,
             changes={"status": batch.status, "agency": batch.agency.name},
         )
-        TimelineEntry.objects.bulk_create(
+        timeline.add_many(
             [
                 household_entry(
                     "verify.sent", pk, actor=actor, agency=batch.agency.name, batch=batch.number
                 )
                 for pk in _households_of(batch.requests.all())
             ],
-            batch_size=1000,
         )
     return batch
 
@@ -474,13 +473,12 @@ def batch_export(batch: VerificationBatch, *, actor, fmt: str) -> bytes:
             target=batch,
             changes={"format": fmt, "requests": len(requests), "field": "id_number"},
         )
-        TimelineEntry.objects.bulk_create(
+        timeline.add_many(
             [
                 household_entry(
                     "verify.exported", pk, actor=actor, who=str(actor), batch=batch.number
                 )
                 for pk in _households_of(batch.requests.all())
             ],
-            batch_size=1000,
         )
     return data
