@@ -155,6 +155,18 @@ def validate_phone(raw: str) -> str:
     return phone
 
 
+def phone_username(phone: str) -> str:
+    """The username of an account that logs in with a phone number: a keyed hash of
+    the number, so the accounts table holds no phone in the clear."""
+    return "tel-" + blind_index(normalise_phone(phone))[:40]
+
+
+def mask_text(text: str) -> str:
+    """Free text with every run of seven or more digits masked like a phone number
+    ("张先生 13800000000" → "张先生 138****0000"); for contacts written in one line."""
+    return re.sub(r"\d{7,}", lambda m: mask_phone(m.group(0)), text or "")
+
+
 def mask_phone(phone: str) -> str:
     if len(phone) < 7:
         return "*" * len(phone)

@@ -93,13 +93,15 @@ def user_create(
 
 
 def applicant_signup(*, phone: str, password: str, full_name: str) -> User:
-    """A tenant-portal account for a family that is about to apply. The phone number,
-    normalised, is the username the applicant logs in with."""
+    """A tenant-portal account for a family that is about to apply. The applicant logs
+    in with the phone number; the username keeps only its keyed hash
+    (`pii.phone_username`), so no phone number is stored in the clear."""
     phone = pii.validate_phone(phone)
     full_name = (full_name or "").strip()
     if not full_name:
         raise DomainError(_("Give your full name."), code="name_required")
-    if User.objects.filter(username__iexact=phone).exists():
+    username = pii.phone_username(phone)
+    if User.objects.filter(username=username).exists():
         raise DomainError(
             _("The phone number %(p)s is already registered. Log in with it instead.")
             % {"p": phone},
@@ -107,7 +109,7 @@ def applicant_signup(*, phone: str, password: str, full_name: str) -> User:
         )
     return user_create(
         actor=None,
-        username=phone,
+        username=username,
         full_name=full_name,
         organisation=None,
         roles=[Role.TENANT],

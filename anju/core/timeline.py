@@ -68,9 +68,7 @@ def add_many(entries: Iterable[TimelineEntry], *, batch: int = 5000) -> int:
     rows: list[list] = []
     with connection.cursor() as cursor:
         for entry in entries:
-            rows.append(
-                [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
-            )
+            rows.append([f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields])
             if len(rows) == batch:
                 cursor.executemany(sql, rows)
                 written, rows = written + len(rows), []

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anju.core import pii
 from anju.core.labels import register_choices
 from anju.households.models import Category
 
@@ -100,7 +101,10 @@ class Objection(models.Model):
     )
     text = models.TextField(_("objection"))
     anonymous = models.BooleanField(_("anonymous"), default=False)
-    contact = models.CharField(_("contact"), max_length=100, blank=True)
+    # The objector's name and phone as they wrote them: encrypted, shown masked; reading
+    # it in full is an audited access (objection_contact_reveal).
+    contact_enc = models.TextField(blank=True, editable=False)
+    contact_masked = models.CharField(_("contact"), max_length=100, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     status = models.CharField(
         _("status"),
@@ -127,6 +131,9 @@ class Objection(models.Model):
 
     def __str__(self):
         return f"{self.notice} #{self.pk}"
+
+    def reveal_contact(self) -> str:
+        return pii.decrypt(self.contact_enc) if self.contact_enc else ""
 
 
 register_choices(NoticeStatus, ObjectionStatus, Finding)

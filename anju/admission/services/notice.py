@@ -16,9 +16,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.core import audit, timeline
+from anju.core import audit, pii, timeline
 from anju.core.access import get_or_404
 from anju.core.errors import DomainError
+from anju.core.models import AuditKind
 from anju.core.scoping import sees_whole_district
 from anju.core.workdays import add_working_days
 from anju.households.models import Relation
@@ -226,7 +227,12 @@ def objection_lodge(
         raise DomainError(_("That household is not on this notice."), code="bad_entry")
     with transaction.atomic():
         objection = Objection.objects.create(
-            notice=notice, entry=entry, text=text, anonymous=bool(anonymous), contact=contact
+            notice=notice,
+            entry=entry,
+            text=text,
+            anonymous=bool(anonymous),
+            contact_enc=pii.encrypt(contact) if contact else "",
+            contact_masked=pii.mask_text(contact),
         )
         # The audit log keeps that an objection came in, not who sent it.
         audit.record(
@@ -246,6 +252,21 @@ def objection_lodge(
                 number=notice.number,
             )
     return objection
+
+
+def objection_contact_reveal(objection: Objection, *, actor) -> str:
+    """The objector's contact in full, for the officer who must call them back; each
+    reading is written to the access log."""
+    if not objection.contact_enc:
+        raise DomainError(_("This objection left no contact."), code="no_contact")
+    audit.record(
+        actor=actor,
+        kind=AuditKind.ACCESS,
+        action="objection.contact_reveal",
+        target=objection,
+        changes={"notice": objection.notice.number, "contact": objection.contact_masked},
+    )
+    return objection.reveal_contact()
 
 
 def objection_investigate(objection: Objection, *, actor) -> Objection:

@@ -119,7 +119,7 @@ def test_anyone_may_object_anonymously_and_the_audit_keeps_no_contact(cast):
         objection = objection_lodge(
             notice, text="该户有商品房", entry=entry, anonymous=True, contact="13800000000"
         )
-    assert objection.anonymous and objection.contact == ""
+    assert objection.anonymous and objection.contact_enc == objection.contact_masked == ""
     assert objection.status == ObjectionStatus.RECEIVED
     audit = AuditEntry.objects.get(action="objection.lodge")
     assert audit.actor is None and "13800000000" not in str(audit.changes)
@@ -241,7 +241,7 @@ def test_an_objection_lodged_on_the_public_page_is_recorded_anonymously(cast, cl
     response = client.post(url, {"entry": entry.pk, "text": "该户有车", "anonymous": "on"})
     assert response.status_code == 302
     objection = Objection.objects.get()
-    assert (objection.entry, objection.anonymous, objection.contact) == (entry, True, "")
+    assert (objection.entry, objection.anonymous, objection.contact_masked) == (entry, True, "")
 
 
 def test_objections_from_one_address_are_limited_per_day(cast, client, settings):
@@ -274,7 +274,8 @@ def test_the_officer_publishes_and_resolves_an_objection_through_the_pages(cast,
         notice, text="有房", entry=notice.entries.get(), contact="李女士 13800000000"
     )
     page = officer.get(reverse("notice_detail", args=[notice.pk])).content.decode()
-    assert "李女士 13800000000" in page and f'data-testid="resolve-{objection.pk}"' in page
+    assert "李女士 138****0000" in page and "13800000000" not in page
+    assert f'data-testid="resolve-{objection.pk}"' in page
     officer.post(
         reverse("notice_objection_resolve", args=[objection.pk]),
         {"finding": "upheld", "finding_text": "查实有房"},
@@ -291,3 +292,21 @@ def test_staff_see_only_the_objections_about_their_own_households(cast, client_f
     assert "关于本户" in street and "关于公示本身" not in street
     officer = client_for("officer").get(reverse("notice_detail", args=[notice.pk]))
     assert "关于公示本身" in officer.content.decode()
+
+
+def test_an_objectors_contact_is_kept_encrypted_and_read_only_through_the_access_log(
+    cast, client_for
+):
+    notice = published(cast, approved(cast, 0))
+    with at(MARCH_2):
+        objection = objection_lodge(notice, text="有房", contact="李女士 13800000000")
+    objection.refresh_from_db()
+    assert "13800000000" not in objection.contact_enc
+    assert objection.contact_masked == "李女士 138****0000"
+    response = client_for("officer").post(
+        reverse("notice_objection_contact", args=[objection.pk]), HTTP_HX_REQUEST="true"
+    )
+    assert "李女士 13800000000" in response.content.decode()
+    access = AuditEntry.objects.get(action="objection.contact_reveal")
+    assert (access.kind, access.actor) == ("access", cast.officer)
+    assert "13800000000" not in str(access.changes)

@@ -304,6 +304,20 @@ def objection_investigate(request, objection, pk):
     return redirect("notice_detail", pk=objection.notice_id)
 
 
+@staff_view(Perm.NOTICE_MANAGE, find=svc.objection_for_user, methods=("POST",))
+def objection_contact(request, objection, pk):
+    """The objector's contact in full (an audited access), into the page by htmx."""
+    try:
+        value = svc.objection_contact_reveal(objection, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("notice_detail", pk=objection.notice_id)
+    if request.htmx:
+        return render(request, "households/_revealed.html", {"value": value})
+    messages.info(request, value)
+    return redirect("notice_detail", pk=objection.notice_id)
+
+
 class ResolveForm(forms.Form):
     finding = forms.ChoiceField(label=gettext_lazy("Finding"), choices=Finding.choices)
     finding_text = forms.CharField(label=gettext_lazy("What the investigation found"))
@@ -340,6 +354,11 @@ urlpatterns = [
         "notices/objections/<int:pk>/investigate/",
         objection_investigate,
         name="notice_objection_investigate",
+    ),
+    path(
+        "notices/objections/<int:pk>/contact/",
+        objection_contact,
+        name="notice_objection_contact",
     ),
     path(
         "notices/objections/<int:pk>/resolve/",

@@ -32,7 +32,7 @@ def _username(raw: str) -> str:
     """Applicants log in with their phone number, however they type it ("138 1234 5678",
     "+86…"); staff usernames pass through unchanged."""
     phone = pii.normalise_phone(raw)
-    return phone if re.fullmatch(r"1\d{10}", phone) else raw.strip()
+    return pii.phone_username(phone) if re.fullmatch(r"1\d{10}", phone) else raw.strip()
 
 
 def _home_for(user):
@@ -43,11 +43,8 @@ def _home_for(user):
 def login_view(request):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request,
-            username=_username(form.cleaned_data["username"]),
-            password=form.cleaned_data["password"],
-        )
+        username = _username(form.cleaned_data["username"])
+        user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             form.add_error(None, _("Too many failed attempts. Try again in 30 minutes."))
         elif user is None:
@@ -56,7 +53,7 @@ def login_view(request):
                 actor=None,
                 kind=AuditKind.SECURITY,
                 action="login.failed",
-                target=("core.user", "", form.cleaned_data["username"][:150]),
+                target=("core.user", "", username[:150]),
             )
         elif needs_second_factor(user):
             request.session[PENDING] = user.pk

@@ -17,6 +17,7 @@ from anju.admission.services import applications as apps
 from anju.admission.services.notice import notice_close, notice_publish
 from anju.admission.services.review import review_decide
 from anju.admission.services.waiting import refresh_start
+from anju.core import pii
 from anju.core.errors import DomainError
 from anju.core.models import User
 from anju.core.services import applicant_signup
@@ -113,7 +114,7 @@ def test_a_family_signs_up_with_its_phone_and_lands_on_the_apply_page(cast, rule
     response = signup(client)
     assert response.status_code == 302
     assert response["Location"] == reverse("portal_apply")
-    user = User.objects.get(username="13812345678")
+    user = User.objects.get(username=pii.phone_username("13812345678"))
     assert user.role_set == {"tenant"}
     assert user.full_name == "李申请"
     assert user.household is None
@@ -134,7 +135,7 @@ def test_a_phone_already_registered_is_refused(cast, rules):
     response = signup(Client(), phone="+86 138-1234-5678", name="另一人")
     assert response.status_code == 200
     assert "The phone number 13812345678 is already registered." in response.content.decode()
-    assert User.objects.filter(username="13812345678").count() == 1
+    assert User.objects.filter(username=pii.phone_username("13812345678")).count() == 1
     assert SESSION_KEY not in response.wsgi_request.session
 
 
@@ -181,7 +182,7 @@ def test_a_family_applies_end_to_end_on_the_portal(cast, rules):
     signup(client)
     response = start(client, cast)
     assert response["Location"] == reverse("portal_application_details")
-    user = User.objects.get(username="13812345678")
+    user = User.objects.get(username=pii.phone_username("13812345678"))
     application = Application.objects.get(account=user)
     assert (application.channel, application.community, application.created_by) == (
         "portal",

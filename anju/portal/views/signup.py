@@ -1,5 +1,6 @@
-"""Signing up as an applicant: a public page, no log-in. The account's username is its
-phone number, so the family logs in later at the ordinary log-in page with it."""
+"""Signing up as an applicant: a public page, no log-in. The family logs in later at
+the ordinary log-in page with its phone number (the account keeps only its keyed hash;
+see `anju.core.pii.phone_username`)."""
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -7,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from anju.core import audit
+from anju.core import audit, pii
 from anju.core.errors import DomainError
 from anju.core.models import AuditKind
 from anju.core.services import applicant_signup
@@ -43,7 +44,7 @@ def signup(request):
             messages.success(
                 request,
                 _("Your account is ready. From now on you log in with %(phone)s.")
-                % {"phone": user.username},
+                % {"phone": pii.mask_phone(pii.normalise_phone(data["phone"]))},
             )
             return redirect("portal_apply")
     ruleset, categories = rules_summary()

@@ -84,7 +84,7 @@ def build(world) -> None:
             data["open"][side],
             text="该户有车",
             entry=data["open"][side].entries.get(),
-            anonymous=True,
+            contact="王先生 13912345678",
         )
     data["spare"] = approved_application(cast, community=cast.community_a, name="公示备用", seq=4)
     world.extra["notice"] = data
@@ -142,6 +142,14 @@ ROWS = [
     Row(
         "notice_objection_investigate",
         _url("notice_objection_investigate", "objection"),
+        methods=("POST",),
+        allowed=NOTICE_MANAGE,
+        override=NOT_SEEN,
+        data=lambda w, side: {},
+    ),
+    Row(
+        "notice_objection_contact",
+        _url("notice_objection_contact", "objection"),
         methods=("POST",),
         allowed=NOTICE_MANAGE,
         override=NOT_SEEN,
