@@ -58,8 +58,8 @@ def add_many(entries: Iterable[TimelineEntry], *, batch: int = 5000) -> int:
     batch, each value prepared by its own field as the ORM would. A round of 100,000
     households writes an entry for each, and `bulk_create` spent most of the draw
     building its SQL."""
-    fields = [TimelineEntry._meta.get_field(n) for n in ("at", "household", "unit", "actor")]
-    fields += [TimelineEntry._meta.get_field(n) for n in ("verb", "data")]
+    names = ("at", "household", "unit", "actor", "verb", "data")
+    fields = [f for f in TimelineEntry._meta.concrete_fields if f.name in names]
     table = connection.ops.quote_name(TimelineEntry._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
