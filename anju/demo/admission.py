@@ -218,13 +218,15 @@ class _Demo:
         self.say("      three-level reviews done")
         self.verify(made["authority_review"])
         today = timezone.localdate()
+        # The demo happens in one day, so the first notice is one already posted on the
+        # community's board for the whole period up to yesterday; it closes today.
         closed = notice.notice_publish(
             actor=self.officer,
             applications=made["waiting"],
             title="2026年第一批公共租赁住房保障对象公示",
-            starts_on=today - timedelta(days=30),
+            starts_on=today - timedelta(days=ruleset.notice_days),
         )
-        notice.notice_close(closed, actor=self.officer, on=closed.ends_on + timedelta(days=1))
+        notice.notice_close(closed, actor=self.officer, on=today)
         open_notice = notice.notice_publish(
             actor=self.officer,
             applications=made["in_notice"],
