@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import translation
 
@@ -112,10 +113,13 @@ def csv_bytes(rows, header=("ref", "found", "value", "detail"), encoding="utf-8-
 
 
 def upload(client, batch, data: bytes, name="answers.csv"):
-    return client.post(
-        reverse("verification_batch_upload", args=[batch.pk]),
-        {"file": SimpleUploadedFile(name, data)},
-    )
+    """Upload a file and let its background job run (huey runs tasks at once in the
+    tests; the job is queued when the upload's transaction commits)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            reverse("verification_batch_upload", args=[batch.pk]),
+            {"file": SimpleUploadedFile(name, data)},
+        )
 
 
 def result_of(response) -> dict:
@@ -581,14 +585,16 @@ def test_uploading_the_same_file_again_changes_nothing(sent):
 
 def test_a_file_that_cannot_be_read_is_refused_as_a_whole(sent):
     batch, _clerk, client = sent
+    # The file is read by a background job; its result page says why it was refused.
     response = upload(client, batch, b"name,value\nx,1\n")
     assert response.status_code == 302
-    assert response["Location"] == reverse("verification_answer_batch", args=[batch.pk])
-    page = client.get(response["Location"])
-    assert "lacks these columns: ref, found" in page.content.decode()
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="upload-failed"' in page
+    assert "lacks these columns: ref, found" in page
     response = upload(client, batch, b"\xff\xfe\x00garbage\x81", "answers.csv")
-    page = client.get(response["Location"])
-    assert "neither UTF-8 nor GB18030" in page.content.decode()
+    page = client.get(response["Location"]).content.decode()
+    assert "neither UTF-8 nor GB18030" in page
+    assert not batch.requests.filter(status="answered").exists()
 
 
 # --- The documented examples ----------------------------------------------------------------
@@ -842,3 +848,16 @@ def test_a_system_administrator_sets_what_an_agency_verifies(cast, client_for):
     page = client.post(reverse("organisation_edit", args=[cast.community_a.pk]), community)
     assert page.status_code == 200
     assert "Only a partner agency has a verification function." in page.content.decode()
+
+
+def test_an_upload_is_read_by_a_background_job_whose_page_shows_its_progress(sent):
+    batch, _clerk, client = sent
+    refs = list(batch.requests.order_by("id").values_list("ref", flat=True))
+    # Without the commit, the job stays queued: its page shows the progress bar.
+    response = client.post(
+        reverse("verification_batch_upload", args=[batch.pk]),
+        {"file": SimpleUploadedFile("a.csv", csv_bytes([[refs[0], "no", "", ""]]))},
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="job-progress"' in page and 'data-status="queued"' in page
+    assert not batch.requests.filter(status="answered").exists()

@@ -2,14 +2,17 @@
 idempotently, audited, written to the family's timeline, and compared with the
 declaration."""
 
+import logging
 import unicodedata
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from anju.core import audit, timeline
@@ -22,6 +25,7 @@ from .batches import household_entry
 from .questions import INT, TEXT, VALUE_HINTS, VALUE_KINDS, mismatch_words, mismatches
 
 UPLOAD_KIND = "verification.answers"
+logger = logging.getLogger(__name__)
 # What an agency may write as the value when nothing was found.
 NOTHING = frozenset({"", "-", "—", "无", "none"})
 MAX_ERRORS_KEPT = 1000
@@ -361,18 +365,56 @@ def batch_answers_import(
 
 
 def batch_answers_upload(batch: VerificationBatch, *, actor, file) -> JobRun:
-    """Import an uploaded answer file and keep the report for the result page."""
+    """Keep an uploaded answer file and queue its import as a background job; the
+    result page follows the job's progress and shows its report."""
+    from anju.admission.tasks import verification_answers_task
+
+    _check_answerable(batch)
     name = (getattr(file, "name", "") or "answers").rsplit("/", 1)[-1]
-    report = batch_answers_import(batch, actor=actor, source=file, name=name)
-    now = timezone.now()
-    return JobRun.objects.create(
+    job = JobRun(
         kind=UPLOAD_KIND,
-        status=JobStatus.DONE,
         created_by=actor,
-        finished_at=now,
-        done=report.rows,
-        total=report.rows,
-        message=report.verdict()[:300],
-        params={"batch": batch.pk, "source": name},
-        result=report.to_dict(),
+        message=_("Waiting to read the file…"),
+        params={"batch": batch.pk, "source": name, "language": translation.get_language()},
     )
+    job.input_file.save(name, file, save=False)
+    job.save()
+    transaction.on_commit(lambda: verification_answers_task(job.pk))
+    return job
+
+
+def batch_answers_job_run(job_id: int) -> JobRun:
+    """The background job's body: import the file and record the report. A job that
+    has already finished is left alone, so a retried task does nothing."""
+    job = JobRun.objects.select_related("created_by").get(pk=job_id)
+    if job.is_finished:
+        return job
+    language = (job.params or {}).get("language")
+    with translation.override(language) if language else nullcontext():
+        JobRun.objects.filter(pk=job.pk).update(
+            status=JobStatus.RUNNING, message=_("Reading the answers…")
+        )
+        try:
+            batch = VerificationBatch.objects.get(pk=job.params["batch"])
+            with job.input_file.open("rb") as handle:
+                report = batch_answers_import(
+                    batch, actor=job.created_by, source=handle, name=job.params["source"]
+                )
+        except DomainError as exc:
+            job.status, job.message = JobStatus.FAILED, str(exc.message)[:300]
+            job.result = {"error": str(exc.message)}
+        except Exception as exc:
+            logger.exception("verification answers job %s failed", job.pk)
+            job.status = JobStatus.FAILED
+            job.message = (_("The file could not be read: %(error)s") % {"error": exc})[:300]
+            job.result = {"error": str(exc)[:2000]}
+        else:
+            job.status, job.message = JobStatus.DONE, report.verdict()[:300]
+            job.result = {
+                **report.to_dict(),
+                "next_url": reverse("verification_upload_result", args=[job.pk]),
+            }
+            job.done = job.total = max(report.rows, 1)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "message", "result", "done", "total", "finished_at"])
+    return job
