@@ -135,6 +135,15 @@ def _act(request, rnd, action, success, *, to="round_detail"):
     return redirect(to, pk=rnd.pk)
 
 
+def _act_with_reason(request, rnd, action, success):
+    """`_act` for a step that needs a reason: `action(reason)` runs only with one."""
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("round_detail", pk=rnd.pk)
+    return _act(request, rnd, lambda: action(form.cleaned_data["reason"]), success)
+
+
 # --- Staff: the rounds -------------------------------------------------------------------
 
 
@@ -360,30 +369,20 @@ def round_close(request, rnd, pk):
 
 @staff_view(Perm.ROUND_MANAGE, find=find_round, methods=("POST",))
 def round_reopen(request, rnd, pk):
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors(form))
-        return redirect("round_detail", pk=rnd.pk)
-    return _act(
+    return _act_with_reason(
         request,
         rnd,
-        lambda: services.round_reopen(rnd, actor=request.user, reason=form.cleaned_data["reason"]),
+        lambda reason: services.round_reopen(rnd, actor=request.user, reason=reason),
         _("The round is open again; its earlier commitment is void."),
     )
 
 
 @staff_view(Perm.ROUND_MANAGE, find=find_round, methods=("POST",))
 def round_announce_redraw(request, rnd, pk):
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _errors(form))
-        return redirect("round_detail", pk=rnd.pk)
-    return _act(
+    return _act_with_reason(
         request,
         rnd,
-        lambda: services.round_announce_redraw(
-            rnd, actor=request.user, reason=form.cleaned_data["reason"]
-        ),
+        lambda reason: services.round_announce_redraw(rnd, actor=request.user, reason=reason),
         _(
             "Re-draw announced with a new seed commitment. It is public now; draw when "
             "the entrants have been able to note it."
