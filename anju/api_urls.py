@@ -12,6 +12,7 @@ from anju.core.api_auth import ApiKeyAuth, StaffSessionAuth
 from anju.core.errors import DomainError
 from anju.households.api import router as households_router
 from anju.housing.api import router as housing_router
+from anju.tenancy.api import router as tenancy_router
 
 api = NinjaAPI(
     title="Anju API",
@@ -62,5 +63,6 @@ def on_http_error(request, exc):
 api.add_router("/", housing_router)
 api.add_router("/", households_router)
 api.add_router("/", admission_router)
+api.add_router("/", tenancy_router)
 
 urlpatterns = [path("", api.urls)]

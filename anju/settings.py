@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "anju.housing",
     "anju.households",
     "anju.admission",
+    "anju.tenancy",
     "anju.portal",
 ]
 

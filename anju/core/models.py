@@ -316,3 +316,145 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class MessageChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    LETTER = "letter", _("Letter")
+    PORTAL = "portal", _("Portal message")
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class MessageTemplate(models.Model):
+    """The authority's wording of one message, overriding the default in the code
+    (`anju.core.notify.TEMPLATES`). Placeholders are written {name}."""
+
+    code = models.CharField(_("code"), max_length=60, unique=True)
+    body_zh = models.TextField(_("text (Chinese)"))
+    body_en = models.TextField(_("text (English)"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .scoping import estate_q
+
+        return self.filter(estate_q(user, "household__estate"))
+
+
+class Message(models.Model):
+    """The notification outbox: one rendered message to one household. Services queue
+    messages; a pluggable sender (settings.ANJU_MESSAGE_SENDER) delivers them. The
+    default sender leaves them here, where the household's archive and the portal show
+    them. `key` makes queueing idempotent: the same reminder is never queued twice."""
+
+    key = models.CharField(max_length=120, unique=True)
+    household = models.ForeignKey(
+        "households.Household",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("household"),
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=MessageChannel.choices)
+    template = models.CharField(_("template"), max_length=60)
+    recipient = models.CharField(_("recipient"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    created_at = models.DateTimeField(_("queued"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["household", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} {self.template} → {self.recipient}"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TaskQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .scoping import estate_q
+
+        return self.filter(estate_q(user, "household__estate"))
+
+
+class Task(models.Model):
+    """A follow-up for a person to do (待办): visit a household that did not declare,
+    call one in arrears. Raised by services, done by staff of `organisation`. `key`
+    keeps a service from raising the same task twice."""
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    household = models.ForeignKey(
+        "households.Household",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("household"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("responsible"),
+    )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("raised"), default=timezone.now)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["status", "due_on", "id"]
+        indexes = [models.Index(fields=["organisation", "status", "due_on"])]
+
+    def __str__(self):
+        return self.title

@@ -48,10 +48,30 @@ class Perm(models.TextChoices):
     ROUND_MANAGE = "allocation.manage", _("Prepare, close and draw allocation rounds")
     SELECTION_RECORD = "allocation.select", _("Record unit choices and refusals")
     LEASE_SIGN = "allocation.lease", _("Issue and sign leases, hand units over")
+    TENANCY_VIEW = "tenancy.view", _("View leases, bills, payments and arrears")
+    BILLING_MANAGE = "tenancy.billing", _("Run the bill run and raise other bills")
+    PAYMENT_RECORD = "tenancy.payments", _("Record payments, import statements, refund")
+    ARREARS_MANAGE = "tenancy.arrears", _("Take arrears steps and agree repayments")
+    LEASE_AMEND = "tenancy.amend", _("Request lease amendments")
+    LEASE_AMEND_APPROVE = "tenancy.amend_approve", _("Approve lease amendments")
+    RENEWAL_ENTER = "tenancy.renewal_enter", _("Enter renewal applications at the counter")
+    RENEWAL_DECIDE = "tenancy.renewal_decide", _("Decide renewals")
+    RECERT_ENTER = "tenancy.recert_enter", _("Enter recertification declarations")
+    RECERT_MANAGE = "tenancy.recert_manage", _("Run recertification campaigns, confirm outcomes")
+    VACATE_LIST = "tenancy.vacate", _("Keep the “must vacate” list")
 
 
 _VIEW = {Perm.HOUSING_VIEW, Perm.HOUSEHOLDS_VIEW, Perm.EXPORT}
 _ADMISSION_VIEW = {Perm.ADMISSION_VIEW}
+_TENANCY_DESK = {
+    Perm.TENANCY_VIEW,
+    Perm.BILLING_MANAGE,
+    Perm.PAYMENT_RECORD,
+    Perm.ARREARS_MANAGE,
+    Perm.LEASE_AMEND,
+    Perm.RENEWAL_ENTER,
+    Perm.RECERT_ENTER,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AUTHORITY_OFFICER: frozenset(
@@ -73,9 +93,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.ROUND_MANAGE,
             Perm.SELECTION_RECORD,
             Perm.LEASE_SIGN,
+            *_TENANCY_DESK,
+            Perm.LEASE_AMEND_APPROVE,
+            Perm.RENEWAL_DECIDE,
+            Perm.RECERT_MANAGE,
+            Perm.VACATE_LIST,
         }
     ),
-    Role.STREET_REVIEWER: frozenset(_VIEW | _ADMISSION_VIEW | {Perm.APPLICATION_REVIEW}),
+    Role.STREET_REVIEWER: frozenset(
+        _VIEW | _ADMISSION_VIEW | {Perm.APPLICATION_REVIEW, Perm.TENANCY_VIEW}
+    ),
     Role.COMMUNITY_WORKER: frozenset(
         _VIEW
         | _ADMISSION_VIEW
@@ -84,6 +111,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PII_UNMASK,
             Perm.APPLICATION_ENTER,
             Perm.APPLICATION_REVIEW,
+            Perm.TENANCY_VIEW,
+            Perm.RENEWAL_ENTER,
+            Perm.RECERT_ENTER,
         }
     ),
     Role.OPERATOR_CLERK: frozenset(
@@ -94,11 +124,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PII_UNMASK,
             Perm.SELECTION_RECORD,
             Perm.LEASE_SIGN,
+            *_TENANCY_DESK,
         }
     ),
     Role.PROPERTY_STAFF: frozenset({Perm.HOUSING_VIEW}),
     Role.PARTNER_AGENCY: frozenset({Perm.VERIFICATION_ANSWER}),
-    Role.AUDITOR: frozenset(_VIEW | _ADMISSION_VIEW | {Perm.AUDIT_VIEW}),
+    Role.AUDITOR: frozenset(_VIEW | _ADMISSION_VIEW | {Perm.AUDIT_VIEW, Perm.TENANCY_VIEW}),
     Role.SYSTEM_ADMIN: frozenset({Perm.ORGS_MANAGE}),
     Role.SECURITY_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.APIKEYS_MANAGE}),
     Role.TENANT: frozenset(),

@@ -36,6 +36,7 @@ from anju.households.models import (
     Member,
     Relation,
 )
+from anju.households.services import lease_rents_backfill
 from anju.housing.models import Building, Estate, RentStandard, Unit
 
 from .plan import BASE_DATE, MIN_UNITS, TZ, DistrictPlan, plan_district
@@ -425,6 +426,7 @@ class _Writer:
             _bulk(Lease, objs)
             total += len(objs)
             self._tick("leases", total, len(plan.households))
+        lease_rents_backfill()
         self.counts["leases"] = total
 
     def timeline(self) -> None:

@@ -230,6 +230,7 @@ class Credential(models.Model):
 
 
 class LeaseStatus(models.TextChoices):
+    UPCOMING = "upcoming", _("Signed, not yet started")
     ACTIVE = "active", _("Active")
     ENDED = "ended", _("Ended")
     TERMINATED = "terminated", _("Terminated")
@@ -241,7 +242,11 @@ class LeaseQuerySet(models.QuerySet):
 
 
 class Lease(models.Model):
-    """Minimal lease: the tenancy issue extends it with deposit, rent terms and bills."""
+    """A household's lease of one unit. The rent in force is `monthly_rent`, computed as
+    area × the estate's standard × the relief tier × the tier multiplier, plus any
+    surcharge; every change of it is a `LeaseRent` row (the rent history), which is
+    what the bill run reads. Leases imported from the paper ledger know only their
+    rent: their terms are empty and their history has one row."""
 
     number = models.CharField(_("lease no."), max_length=48, unique=True)
     household = models.ForeignKey(
@@ -252,7 +257,56 @@ class Lease(models.Model):
     )
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
+    ended_on = models.DateField(
+        _("ended on"),
+        null=True,
+        blank=True,
+        help_text=_("The last day of the tenancy when it ended before its term."),
+    )
     monthly_rent = models.DecimalField(_("monthly rent (yuan)"), max_digits=10, decimal_places=2)
+    area_m2 = models.DecimalField(
+        _("area (m²)"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    price_per_m2 = models.DecimalField(
+        _("rent standard (yuan per m² per month)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    relief_tier = models.DecimalField(
+        _("rent relief tier"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    rent_multiplier = models.DecimalField(
+        _("tiered-rent multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=1,
+        help_text=_("1.00 normally; 1.5 or 2 for an over-income household."),
+    )
+    surcharge = models.DecimalField(
+        _("monthly surcharge (yuan)"), max_digits=10, decimal_places=2, default=0
+    )
+    deposit = models.DecimalField(_("deposit (yuan)"), max_digits=10, decimal_places=2, default=0)
+    billing_day = models.PositiveSmallIntegerField(
+        _("billing day"), default=1, help_text=_("Day of the month the rent falls due (1–28).")
+    )
+    signed_document = models.ForeignKey(
+        "households.ArchiveDocument",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed contract"),
+    )
+    previous = models.OneToOneField(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewal",
+        verbose_name=_("renews lease"),
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=LeaseStatus.choices, default=LeaseStatus.ACTIVE
     )
@@ -283,10 +337,90 @@ class Lease(models.Model):
             models.CheckConstraint(
                 condition=Q(monthly_rent__gte=0), name="lease_rent_not_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(billing_day__gte=1) & Q(billing_day__lte=28),
+                name="lease_billing_day_1_28",
+            ),
+            models.CheckConstraint(condition=Q(deposit__gte=0), name="lease_deposit_not_negative"),
         ]
 
     def __str__(self):
         return self.number
+
+    @property
+    def last_day(self):
+        """The last day billed: the end of the term, or the day it ended early."""
+        return min(self.end, self.ended_on) if self.ended_on else self.end
+
+
+class RentReason(models.TextChoices):
+    START = "start", _("Lease signed")
+    STANDARD = "standard", _("New rent standard")
+    TIER = "tier", _("Change of rent tier")
+    RECERTIFICATION = "recertification", _("Yearly recertification")
+    AMENDMENT = "amendment", _("Lease amendment")
+    CORRECTION = "correction", _("Correction")
+
+
+class LeaseRentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(estate_q(user, "lease__unit__estate"))
+
+
+class LeaseRent(models.Model):
+    """The rent in force on a lease from `effective_from` until `effective_until`
+    (inclusive; empty while it is the current rent). The rows of one lease tile its
+    term without gaps or overlaps; the bill run prorates across them."""
+
+    lease = models.ForeignKey(Lease, models.CASCADE, related_name="rents", verbose_name=_("lease"))
+    effective_from = models.DateField(_("from"))
+    effective_until = models.DateField(_("until"), null=True, blank=True)
+    monthly_rent = models.DecimalField(_("monthly rent (yuan)"), max_digits=10, decimal_places=2)
+    price_per_m2 = models.DecimalField(
+        _("rent standard (yuan per m² per month)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    relief_tier = models.DecimalField(
+        _("rent relief tier"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    rent_multiplier = models.DecimalField(
+        _("tiered-rent multiplier"), max_digits=4, decimal_places=2, default=1
+    )
+    surcharge = models.DecimalField(
+        _("monthly surcharge (yuan)"), max_digits=10, decimal_places=2, default=0
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=RentReason.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    objects = LeaseRentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rent in force")
+        verbose_name_plural = _("rent history")
+        ordering = ["lease", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lease", "effective_from"], name="uniq_lease_rent_from"
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_rent__gte=0), name="lease_rent_row_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_until__isnull=True)
+                | Q(effective_until__gte=models.F("effective_from")),
+                name="lease_rent_until_after_from",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.lease.number} ¥{self.monthly_rent} ({self.effective_from})"
 
 
 class DocumentType(models.TextChoices):
@@ -425,4 +559,4 @@ class BadConductRecord(models.Model):
         return f"{self.name} {self.get_reason_display()}"
 
 
-register_choices(Category, Relation, HouseholdStatus, DocumentType, ConductReason)
+register_choices(Category, Relation, HouseholdStatus, DocumentType, ConductReason, RentReason)

@@ -3,7 +3,7 @@ state, changes it atomically, and writes one audit entry and one timeline entry.
 
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,11 +20,13 @@ from .models import (
     Household,
     HouseholdStatus,
     Lease,
+    LeaseRent,
     LeaseStatus,
     Member,
     PaperFile,
     PaperFileLoan,
     Relation,
+    RentReason,
 )
 
 MEMBER_FIELDS = [
@@ -303,8 +305,21 @@ def member_reveal(member: Member, *, actor, field: str) -> str:
 
 
 def lease_start(
-    household: Household, *, actor, unit: Unit, number: str, start, end, monthly_rent: Decimal
+    household: Household,
+    *,
+    actor,
+    unit: Unit,
+    number: str,
+    start,
+    end,
+    monthly_rent: Decimal,
+    terms: dict | None = None,
+    status: str = LeaseStatus.ACTIVE,
 ) -> Lease:
+    """Start a lease: the household moves into the unit. `terms` holds the optional
+    rent terms (area_m2, price_per_m2, relief_tier, rent_multiplier, surcharge, deposit,
+    billing_day, signed_document, previous). The first row of the rent history is
+    written with it."""
     if end <= start:
         raise DomainError(_("A lease must end after it starts."), code="bad_dates")
     if household.unit is not None and household.unit_id != unit.pk:
@@ -316,6 +331,10 @@ def lease_start(
         raise DomainError(
             _("Unit %(u)s is not available.") % {"u": unit.code}, code="unit_unavailable"
         )
+    terms = dict(terms or {})
+    unknown = set(terms) - LEASE_TERMS
+    if unknown:
+        raise ValueError(f"unknown lease terms: {sorted(unknown)}")
     with transaction.atomic():
         lease = Lease.objects.create(
             household=household,
@@ -324,7 +343,10 @@ def lease_start(
             start=start,
             end=end,
             monthly_rent=monthly_rent,
+            status=status,
+            **terms,
         )
+        lease_rent_first(lease, actor=actor)
         household.unit, household.estate = unit, unit.estate
         household.status = HouseholdStatus.TENANT
         household.save(update_fields=["unit", "estate", "status"])
@@ -351,6 +373,65 @@ def lease_start(
                 **target,
             )
     return lease
+
+
+LEASE_TERMS = frozenset(
+    {
+        "area_m2",
+        "price_per_m2",
+        "relief_tier",
+        "rent_multiplier",
+        "surcharge",
+        "deposit",
+        "billing_day",
+        "signed_document",
+        "previous",
+    }
+)
+RENT_FIELDS = ["monthly_rent", "price_per_m2", "relief_tier", "rent_multiplier", "surcharge"]
+
+
+def lease_rent_first(lease: Lease, *, actor=None, reason: str = RentReason.START) -> LeaseRent:
+    """The first row of a lease's rent history: its terms from its first day."""
+    return LeaseRent.objects.create(
+        lease=lease,
+        effective_from=lease.start,
+        reason=reason,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        **{f: getattr(lease, f) for f in RENT_FIELDS},
+    )
+
+
+def lease_rents_backfill(lease_ids=None) -> int:
+    """Give every lease without a rent history (bulk-created by the ledger import or
+    the demo) its first row, copied from the lease, in one statement. Leases whose only
+    row is that first row follow the lease's rent when the ledger corrects it."""
+    leases = Lease.objects.all() if lease_ids is None else Lease.objects.filter(pk__in=lease_ids)
+    # A ledger correction of a lease that never changed rent rewrites its only row.
+    stale = list(
+        leases.annotate(rows=models.Count("rents"))
+        .filter(rows=1)
+        .exclude(rents__monthly_rent=models.F("monthly_rent"))
+        .values_list("pk", flat=True)
+    )
+    if stale:
+        LeaseRent.objects.filter(lease_id__in=stale).update(
+            monthly_rent=models.Subquery(
+                Lease.objects.filter(pk=models.OuterRef("lease_id")).values("monthly_rent")[:1]
+            )
+        )
+    missing = leases.filter(rents__isnull=True).values("pk", "start", *RENT_FIELDS)
+    rows = [
+        LeaseRent(
+            lease_id=row.pop("pk"),
+            effective_from=row.pop("start"),
+            reason=RentReason.START,
+            **row,
+        )
+        for row in missing.iterator(chunk_size=5000)
+    ]
+    LeaseRent.objects.bulk_create(rows, batch_size=2000)
+    return len(rows) + len(stale)
 
 
 def lease_end(lease: Lease, *, actor, on, status: str = LeaseStatus.ENDED) -> Lease:

@@ -89,3 +89,16 @@ def _api(name, kwarg, pick):
 
 def _list(name, query=""):
     return lambda w, side, role: _r(name) + query
+
+
+TENANCY_VIEW = frozenset({"officer", "street", "community", "operator", "auditor"})
+BILLING_MANAGE = frozenset({"officer", "operator"})
+PAYMENT_RECORD = frozenset({"officer", "operator"})
+ARREARS_MANAGE = frozenset({"officer", "operator"})
+LEASE_AMEND = frozenset({"officer", "operator"})
+LEASE_AMEND_APPROVE = frozenset({"officer"})
+RENEWAL_ENTER = frozenset({"officer", "community", "operator"})
+RENEWAL_DECIDE = frozenset({"officer"})
+RECERT_ENTER = frozenset({"officer", "community", "operator"})
+RECERT_MANAGE = frozenset({"officer"})
+VACATE_LIST = frozenset({"officer"})

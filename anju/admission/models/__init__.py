@@ -33,7 +33,14 @@ from .applications import (
     ReviewLevel,
 )
 from .notice import Finding, NoticeEntry, NoticeStatus, Objection, ObjectionStatus, PublicNotice
-from .rules import CategoryRule, PriorityGround, PriorityRule, RefusalConsequence, RuleSet
+from .rules import (
+    CategoryRule,
+    PriorityGround,
+    PriorityRule,
+    RefusalConsequence,
+    RentTier,
+    RuleSet,
+)
 from .verification import (
     BatchStatus,
     Purpose,
@@ -83,6 +90,7 @@ __all__ = [
     "PositionChange",
     "PriorityGround",
     "PriorityRule",
+    "RentTier",
     "PublicNotice",
     "Purpose",
     "Question",

@@ -54,6 +54,28 @@ class RuleSet(models.Model):
         choices=RefusalConsequence.choices,
         default=RefusalConsequence.BACK_OF_LIST,
     )
+    # Tenancy numbers (arts. 30, 31; the well-off tenants model).
+    renewal_window_months = models.PositiveSmallIntegerField(
+        _("renewal window opens (months before the lease ends)"), default=3
+    )
+    renewal_reminder_days = models.PositiveSmallIntegerField(
+        _("second renewal reminder (days after the window opens)"), default=30
+    )
+    declaration_days = models.PositiveSmallIntegerField(
+        _("days to declare in a recertification"), default=30
+    )
+    exit_asset_multiple = models.DecimalField(
+        _("must exit above this multiple of the deposits limit"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5.00"),
+    )
+    tier_exempt_age = models.PositiveSmallIntegerField(
+        _("households whose members are all this old pay no tiered rent"),
+        null=True,
+        blank=True,
+        default=60,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -138,6 +160,34 @@ class CategoryRule(models.Model):
             if size >= row_size:
                 best = Decimal(str(area))
         return best
+
+
+class RentTier(models.Model):
+    """A band of tiered rent for over-income households (the well-off tenants model):
+    per-capita income above `above` times the category's limit, up to `up_to` times
+    (inclusive), pays `rent_multiple` times the rent. Income above the highest band
+    means the household must exit; income up to the lowest band's `above` pays the
+    normal rent."""
+
+    ruleset = models.ForeignKey(
+        RuleSet, models.CASCADE, related_name="rent_tiers", verbose_name=_("rule set")
+    )
+    above = models.DecimalField(_("income above (× limit)"), max_digits=5, decimal_places=2)
+    up_to = models.DecimalField(_("up to (× limit)"), max_digits=5, decimal_places=2)
+    rent_multiple = models.DecimalField(_("rent multiple"), max_digits=4, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("rent tier")
+        verbose_name_plural = _("rent tiers")
+        ordering = ["ruleset", "above"]
+        constraints = [
+            models.UniqueConstraint(fields=["ruleset", "above"], name="uniq_rent_tier"),
+            models.CheckConstraint(condition=Q(up_to__gt=models.F("above")), name="rent_tier_band"),
+            models.CheckConstraint(condition=Q(rent_multiple__gte=1), name="rent_tier_multiple"),
+        ]
+
+    def __str__(self):
+        return f"{self.above}–{self.up_to}× → {self.rent_multiple}×"
 
 
 class PriorityGround(models.TextChoices):

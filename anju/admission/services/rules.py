@@ -20,7 +20,14 @@ from anju.core.errors import DomainError
 from anju.core.models import AuditEntry
 from anju.households.models import Category
 
-from ..models import CategoryRule, PriorityGround, PriorityRule, RefusalConsequence, RuleSet
+from ..models import (
+    CategoryRule,
+    PriorityGround,
+    PriorityRule,
+    RefusalConsequence,
+    RentTier,
+    RuleSet,
+)
 
 # The numbers a new district starts from when it has no earlier year to copy. They
 # follow Changzhi's published practice; the authority edits them for its own year.
@@ -71,6 +78,12 @@ DEFAULT_PRIORITIES = {
     PriorityGround.ILLNESS: {"group": 2, "points": 10},
     PriorityGround.SPECIAL_CARE: {"group": 2, "points": 5},
 }
+# The well-off tenants model: per-capita income above 2-3x the limit pays 1.5x the
+# rent, 3-5x pays 2x; above the highest band the household must exit.
+DEFAULT_RENT_TIERS = [
+    (Decimal("2.00"), Decimal("3.00"), Decimal("1.50")),
+    (Decimal("3.00"), Decimal("5.00"), Decimal("2.00")),
+]
 # Households with no priority ground queue in the group after the last one above.
 RULESET_FIELDS = [
     "year",
@@ -83,6 +96,11 @@ RULESET_FIELDS = [
     "max_lease_years",
     "refusal_limit",
     "refusal_consequence",
+    "renewal_window_months",
+    "renewal_reminder_days",
+    "declaration_days",
+    "exit_asset_multiple",
+    "tier_exempt_age",
 ]
 
 
@@ -146,6 +164,10 @@ def _copy_lines(source: RuleSet, target: RuleSet) -> None:
     for line in priorities:
         line.pk, line.ruleset = None, target
     PriorityRule.objects.bulk_create(priorities)
+    tiers = list(source.rent_tiers.all())
+    for tier in tiers:
+        tier.pk, tier.ruleset = None, target
+    RentTier.objects.bulk_create(tiers)
 
 
 def _default_lines(ruleset: RuleSet) -> None:
@@ -158,6 +180,10 @@ def _default_lines(ruleset: RuleSet) -> None:
     PriorityRule.objects.bulk_create(
         PriorityRule(ruleset=ruleset, ground=ground, **values)
         for ground, values in DEFAULT_PRIORITIES.items()
+    )
+    RentTier.objects.bulk_create(
+        RentTier(ruleset=ruleset, above=above, up_to=up_to, rent_multiple=multiple)
+        for above, up_to, multiple in DEFAULT_RENT_TIERS
     )
 
 

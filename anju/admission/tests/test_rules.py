@@ -352,6 +352,11 @@ def test_the_procedure_numbers_are_edited_and_the_year_of_a_draft_too(cast, clie
         "max_lease_years": 5,
         "refusal_limit": 2,
         "refusal_consequence": "suspended",
+        "renewal_window_months": 3,
+        "renewal_reminder_days": 30,
+        "declaration_days": 30,
+        "exit_asset_multiple": "5.00",
+        "tier_exempt_age": 60,
     }
     response = client_for("officer").post(reverse("ruleset_edit", args=[ruleset.pk]), data)
     assert response.status_code == 302

@@ -16,7 +16,7 @@ from anju.households.models import (
     LeaseStatus,
     Member,
 )
-from anju.households.services import MEMBER_FIELDS
+from anju.households.services import MEMBER_FIELDS, lease_rents_backfill
 from anju.housing.models import Building, Estate, Unit, UnitStatus
 
 from .plan import Plan, income_or_zero
@@ -367,6 +367,7 @@ class _Writer:
         update_all(Lease, ended, ["status", "end"])
         update_all(Lease, updated, ["end", "monthly_rent"])
         insert_all(Lease, created)
+        lease_rents_backfill([lease.pk for lease in [*created, *updated]])
         for lease in created:
             self.new_leases[lease.household.number] = lease
             if lease.household.number in self.created_households:

@@ -73,6 +73,11 @@ ROWS = [
             "max_lease_years": 5,
             "refusal_limit": 2,
             "refusal_consequence": "back_of_list",
+            "renewal_window_months": 3,
+            "renewal_reminder_days": 30,
+            "declaration_days": 30,
+            "exit_asset_multiple": "5.00",
+            "tier_exempt_age": 60,
         },
     ),
     Row(

@@ -1,0 +1,2 @@
+"""Tenancy: leases and their rent, bills, payments, arrears, renewals and the yearly
+recertification."""

@@ -1,0 +1,1 @@
+"""Read-side queries of the tenancy app: lists, ledgers and reports."""
