@@ -444,3 +444,70 @@ def ruleset_changes(ruleset: RuleSet):
     )
     own = Q(target_type=RuleSet._meta.label_lower, target_id=str(ruleset.pk))
     return AuditEntry.objects.filter(own | lines).order_by("at", "id")
+
+
+def tiers_text(tiers) -> str:
+    """[(2, 3, 1.5), (3, 5, 2)] → "2–3: 1.5, 3–5: 2" (as the editor shows them)."""
+    return ", ".join(f"{plain_number(a)}–{plain_number(b)}: {plain_number(m)}" for a, b, m in tiers)
+
+
+def plain_number(value) -> str:
+    value = Decimal(value).normalize()
+    return f"{value:f}"
+
+
+def rent_tiers_set(ruleset: RuleSet, *, actor, tiers, citation: str = "") -> bool:
+    """Replace the year's tiered-rent bands. `tiers`: [(above, up_to, rent multiple)],
+    in multiples of the category's income limit. The bands must follow on from each
+    other (each starts where the one before ends), start at 1× or more, and charge at
+    least the normal rent. Returns whether anything changed."""
+    citation = _editable(ruleset, citation)
+    bands = [tuple(Decimal(str(v)) for v in band) for band in tiers]
+    if not bands:
+        raise DomainError(_("Give at least one band of tiered rent."), code="tiers_empty")
+    bands.sort()
+    for n, (above, up_to, multiple) in enumerate(bands):
+        if above < 1:
+            raise DomainError(
+                _("A band starts at 1× the income limit or above."), code="tiers_start"
+            )
+        if up_to <= above:
+            raise DomainError(
+                _("The band %(band)s ends where it starts or before.")
+                % {"band": tiers_text([(above, up_to, multiple)])},
+                code="tiers_band",
+            )
+        if multiple < 1:
+            raise DomainError(
+                _("A tiered rent is at least the normal rent (1×)."), code="tiers_multiple"
+            )
+        if n and above != bands[n - 1][1]:
+            raise DomainError(
+                _("The bands must follow on: %(a)s ends at %(b)s× but the next starts at %(c)s×.")
+                % {
+                    "a": tiers_text([bands[n - 1]]),
+                    "b": plain_number(bands[n - 1][1]),
+                    "c": plain_number(above),
+                },
+                code="tiers_gap",
+            )
+    before = tiers_text(ruleset.rent_tiers.values_list("above", "up_to", "rent_multiple"))
+    after = tiers_text(bands)
+    if before == after:
+        return False
+    with transaction.atomic():
+        ruleset.rent_tiers.all().delete()
+        RentTier.objects.bulk_create(
+            RentTier(ruleset=ruleset, above=a, up_to=b, rent_multiple=m) for a, b, m in bands
+        )
+        audit.record(
+            actor=actor,
+            action="ruleset.rent_tiers",
+            target=ruleset,
+            changes={
+                "year": ruleset.year,
+                "rent_tiers": [before, after],
+                **({"citation": citation} if citation else {}),
+            },
+        )
+    return True

@@ -101,3 +101,11 @@ def rule_value(value, kind: str) -> str:
     if kind == "areas":
         return area_standard(value)
     return str(value)
+
+
+@register.filter
+def multiple(value) -> str:
+    """A multiple as people write it: 1.50 → "1.5", 2.00 → "2"."""
+    from anju.admission.services.rules import plain_number
+
+    return plain_number(value) if value is not None else ""

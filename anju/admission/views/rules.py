@@ -128,6 +128,40 @@ class AreaStandardField(forms.CharField):
             raise forms.ValidationError(self.error_messages["required"], code="required")
 
 
+TIER_LINE = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*[-–—~～至]\s*(\d+(?:\.\d+)?)\s*[×x]?\s*[:：=]\s*(\d+(?:\.\d+)?)\s*[×x]?\s*$"
+)
+
+
+class RentTiersField(forms.CharField):
+    """ "2–3: 1.5, 3–5: 2" ⇄ [(2, 3, 1.5), (3, 5, 2)]."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        bands = []
+        for part in [p for p in re.split(r"[,，;；、\n]+", text or "") if p.strip()]:
+            match = TIER_LINE.match(part)
+            if not match:
+                raise forms.ValidationError(
+                    _("“%(part)s” is not a band and a rent multiple, such as “2–3: 1.5”.")
+                    % {"part": part.strip()},
+                    code="tier_line",
+                )
+            bands.append(tuple(Decimal(match[i]) for i in (1, 2, 3)))
+        return bands
+
+
+class RentTiersForm(CitationMixin, forms.Form):
+    tiers = RentTiersField(
+        label=gettext_lazy("Tiered rent bands"),
+        help_text=gettext_lazy(
+            "Per-capita income as a multiple of the category's limit, then the rent multiple: "
+            "“2–3: 1.5, 3–5: 2” means above 2× up to 3× pays 1.5× the rent. Above the last "
+            "band the household must exit; up to the first it pays the normal rent."
+        ),
+    )
+
+
 def area_standard_text(rows) -> str:
     return ", ".join(f"{size}: {area}" for size, area in rows or [])
 
@@ -230,6 +264,7 @@ def rules_context(ruleset: RuleSet) -> dict:
             for name in services.RULESET_FIELDS[3:]
         ],
         "in_force": in_force,
+        "rent_tiers": list(ruleset.rent_tiers.all()),
         "changes": changes_in_words(ruleset),
     }
 
@@ -347,6 +382,11 @@ def ruleset_create(request):
 # A service refusal's code → the field it is about, to show the message under it.
 ERROR_FIELDS = {
     "area_standard": "area_standard",
+    "tiers_empty": "tiers",
+    "tiers_start": "tiers",
+    "tiers_band": "tiers",
+    "tiers_multiple": "tiers",
+    "tiers_gap": "tiers",
     "relief_tier": "relief_tier",
     "age_range": "max_age",
     "citation_required": "citation",
@@ -462,6 +502,30 @@ def ruleset_priority_edit(request, rule, pk):
     )
 
 
+@staff_view(Perm.RULES_MANAGE, find=find_ruleset, methods=("GET", "POST"))
+def ruleset_tiers_edit(request, ruleset, pk):
+    current = ruleset.rent_tiers.values_list("above", "up_to", "rent_multiple")
+    form = RentTiersForm(
+        request.POST or None,
+        initial={"tiers": services.tiers_text(current)},
+        published=bool(ruleset.published_at),
+    )
+
+    def run(values, citation):
+        return services.rent_tiers_set(
+            ruleset, actor=request.user, tiers=values["tiers"], citation=citation
+        )
+
+    return _edit(
+        request,
+        form=form,
+        template="admission/rules/edit.html",
+        done=redirect("ruleset_detail", pk=ruleset.pk),
+        run=run,
+        context={"ruleset": ruleset, "heading": _("Tiered rent for over-income households")},
+    )
+
+
 @staff_view(Perm.RULES_MANAGE, find=find_ruleset, methods=("POST",))
 def ruleset_publish(request, ruleset, pk):
     try:
@@ -484,6 +548,7 @@ urlpatterns = [
     path("rulesets/<int:pk>/", ruleset_detail, name="ruleset_detail"),
     path("rulesets/<int:pk>/edit/", ruleset_edit, name="ruleset_edit"),
     path("rulesets/<int:pk>/publish/", ruleset_publish, name="ruleset_publish"),
+    path("rulesets/<int:pk>/rent-tiers/", ruleset_tiers_edit, name="ruleset_tiers_edit"),
     path(
         "rulesets/categories/<int:pk>/edit/",
         ruleset_category_edit,

@@ -51,6 +51,14 @@ ROWS = [
         },
     ),
     Row(
+        "ruleset_tiers_edit",
+        _url("ruleset_tiers_edit", "draft"),
+        methods=("GET", "POST"),
+        allowed=RULES_MANAGE,
+        scope="missing",
+        data=lambda w, side: {"tiers": "2–3: 1.5, 3–6: 2"},
+    ),
+    Row(
         "ruleset_detail",
         _url("ruleset_detail", "draft"),
         allowed=ADMISSION_VIEW,
