@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, audit, auth, dashboard, jobs, manage, search
+from .views import account, audit, auth, dashboard, jobs, manage, outbox, search
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -11,6 +11,9 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("audit/", audit.audit_log, name="audit_log"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
+    path("messages/", outbox.message_list, name="message_list"),
+    path("tasks/", outbox.task_list, name="task_list"),
+    path("tasks/<int:pk>/done/", outbox.task_complete, name="task_complete"),
     path("manage/users/", manage.user_list, name="user_list"),
     path("manage/users/new/", manage.user_create, name="user_create"),
     path("manage/users/<int:pk>/", manage.user_edit, name="user_edit"),

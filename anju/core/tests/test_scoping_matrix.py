@@ -542,7 +542,11 @@ ROWS = [
 # The apps' own rows: every module of an app's `tests/matrix/` package.
 APP_MATRICES = [
     importlib.import_module(f"{package}.{info.name}")
-    for package in ("anju.admission.tests.matrix", "anju.tenancy.tests.matrix")
+    for package in (
+        "anju.core.tests.matrix",
+        "anju.admission.tests.matrix",
+        "anju.tenancy.tests.matrix",
+    )
     for info in sorted(
         pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda m: m.name
     )

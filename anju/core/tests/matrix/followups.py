@@ -1,0 +1,46 @@
+"""Matrix rows of the notification outbox and the follow-up tasks: one message and one
+task on each side."""
+
+from anju.core import notify
+from anju.core.followups import task_raise
+from anju.core.models import MessageChannel
+from anju.testing.matrix import HOUSEHOLDS_CHANGE, HOUSEHOLDS_VIEW, Row, _list, _r
+
+notify.register("matrix.hello", MessageChannel.SMS, "Hello {household}")
+
+
+def build(world):
+    world.extra["followups"] = {}
+    for side, household in (
+        ("in", world.cast.alice_household),
+        ("out", world.cast.charlie_household),
+    ):
+        notify.queue("matrix.hello", key=f"matrix:{side}", household=household)
+        task = task_raise(
+            key=f"matrix:{side}",
+            kind="visit",
+            title=f"Visit {household.number}",
+            household=household,
+            organisation=household.community,
+        )
+        world.extra["followups"][side] = task
+
+
+ROWS = [
+    Row(
+        "message_list",
+        _list("message_list"),
+        allowed=HOUSEHOLDS_VIEW,
+        scope="none",
+        marks=("HH-A", "HH-C"),
+    ),
+    Row("task_list", _list("task_list"), allowed=HOUSEHOLDS_VIEW, scope="none"),
+    Row(
+        "task_complete",
+        lambda w, side, role: _r("task_complete", w.extra["followups"][side].pk),
+        methods=("POST",),
+        allowed=HOUSEHOLDS_CHANGE,
+        scope="estate",
+        data=lambda w, side: {"note": "visited"},
+    ),
+]
