@@ -16,9 +16,13 @@ import string
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
+from . import audit
+from .errors import DomainError
 from .models import Message, MessageChannel, MessageStatus, MessageTemplate
 
 logger = logging.getLogger(__name__)
@@ -155,3 +159,83 @@ def deliver_queued(limit: int = 500) -> int:
             )
             sent += 1
     return sent
+
+
+def template_rows(language: str = "zh-hans") -> list[dict]:
+    """Every registered template with the wording in use: the authority's, or the
+    default."""
+    saved = {row.code: row for row in MessageTemplate.objects.all()}
+    rows = []
+    for code in sorted(TEMPLATES):
+        template = TEMPLATES[code]
+        with translation.override("zh-hans"):
+            default_zh = str(template.default)
+        with translation.override("en"):
+            default_en = str(template.default)
+        row = saved.get(code)
+        rows.append(
+            {
+                "code": code,
+                "channel": template.channel,
+                "body_zh": row.body_zh if row else default_zh,
+                "body_en": (row.body_en or default_en) if row else default_en,
+                "default_zh": default_zh,
+                "default_en": default_en,
+                "customised": row is not None,
+                "placeholders": sorted(_placeholders(default_zh) | _placeholders(default_en)),
+            }
+        )
+    return rows
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def template_save(code: str, *, actor, body_zh: str, body_en: str = ""):
+    """Save the authority's wording of one template. A placeholder the default does not
+    know is refused (it would never be filled in). Saving the default wording removes
+    the override."""
+    if code not in TEMPLATES:
+        raise DomainError(_("Unknown message template."), code="template")
+    row = next(r for r in template_rows() if r["code"] == code)
+    body_zh, body_en = (body_zh or "").strip(), (body_en or "").strip()
+    if not body_zh:
+        raise DomainError(_("The Chinese text cannot be empty."), code="empty")
+    known = set(row["placeholders"])
+    for text in (body_zh, body_en):
+        try:
+            unknown = _placeholders(text) - known
+        except ValueError:
+            raise DomainError(
+                _("A brace is not closed; placeholders are written {name}."), code="braces"
+            ) from None
+        if unknown:
+            raise DomainError(
+                _("Unknown placeholders: %(p)s. Known: %(k)s")
+                % {
+                    "p": ", ".join(f"{{{p}}}" for p in sorted(unknown)),
+                    "k": ", ".join(f"{{{p}}}" for p in sorted(known)) or "—",
+                },
+                code="placeholder",
+            )
+    before = [row["body_zh"], row["body_en"]]
+    with transaction.atomic():
+        if body_zh == row["default_zh"] and body_en in ("", row["default_en"]):
+            MessageTemplate.objects.filter(code=code).delete()
+        else:
+            MessageTemplate.objects.update_or_create(
+                code=code,
+                defaults={
+                    "body_zh": body_zh,
+                    "body_en": body_en,
+                    "updated_by": actor,
+                    "updated_at": timezone.now(),
+                },
+            )
+        audit.record(
+            actor=actor,
+            action="message_template.save",
+            target=("core.messagetemplate", code, code),
+            changes={"text": [before, [body_zh, body_en]]},
+        )

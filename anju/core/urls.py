@@ -12,6 +12,12 @@ urlpatterns = [
     path("audit/", audit.audit_log, name="audit_log"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("messages/", outbox.message_list, name="message_list"),
+    path("messages/templates/", outbox.message_template_list, name="message_template_list"),
+    path(
+        "messages/templates/<str:code>/",
+        outbox.message_template_edit,
+        name="message_template_edit",
+    ),
     path("tasks/", outbox.task_list, name="task_list"),
     path("tasks/<int:pk>/done/", outbox.task_complete, name="task_complete"),
     path("manage/users/", manage.user_list, name="user_list"),

@@ -1,10 +1,14 @@
 """The notification outbox and the follow-up tasks, as staff see them."""
 
+from django import forms
 from django.contrib import messages as flash
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from anju.core import notify
 from anju.core.access import get_or_404, staff_view
 from anju.core.errors import DomainError
 from anju.core.filters import MessageFilter, TaskFilter
@@ -64,3 +68,39 @@ def task_complete(request, task, pk):
     else:
         flash.success(request, _("Task done: %(t)s") % {"t": task.title})
     return redirect("task_list")
+
+
+class MessageTemplateForm(forms.Form):
+    body_zh = forms.CharField(
+        label=gettext_lazy("Text (Chinese)"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    body_en = forms.CharField(
+        label=gettext_lazy("Text (English)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+@staff_view(Perm.RULES_MANAGE)
+def message_template_list(request):
+    return render(request, "core/message_templates.html", {"rows": notify.template_rows()})
+
+
+@staff_view(Perm.RULES_MANAGE, methods=("GET", "POST"))
+def message_template_edit(request, code):
+    rows = {r["code"]: r for r in notify.template_rows()}
+    if code not in rows:
+        raise Http404
+    row = rows[code]
+    form = MessageTemplateForm(
+        request.POST or None, initial={"body_zh": row["body_zh"], "body_en": row["body_en"]}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            notify.template_save(code, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            flash.success(request, _("Saved. New messages use this wording."))
+            return redirect("message_template_list")
+    return render(request, "core/message_template_edit.html", {"form": form, "row": row})

@@ -4,7 +4,14 @@ task on each side."""
 from anju.core import notify
 from anju.core.followups import task_raise
 from anju.core.models import MessageChannel
-from anju.testing.matrix import HOUSEHOLDS_CHANGE, HOUSEHOLDS_VIEW, Row, _list, _r
+from anju.testing.matrix import (
+    HOUSEHOLDS_CHANGE,
+    HOUSEHOLDS_VIEW,
+    RULES_MANAGE,
+    Row,
+    _list,
+    _r,
+)
 
 notify.register("matrix.hello", MessageChannel.SMS, "Hello {household}")
 
@@ -42,5 +49,19 @@ ROWS = [
         allowed=HOUSEHOLDS_CHANGE,
         scope="estate",
         data=lambda w, side: {"note": "visited"},
+    ),
+]
+
+ROWS += [
+    Row(
+        "message_template_list", _list("message_template_list"), allowed=RULES_MANAGE, scope="none"
+    ),
+    Row(
+        "message_template_edit",
+        lambda w, side, role: _r("message_template_edit", "matrix.hello"),
+        methods=("GET", "POST"),
+        allowed=RULES_MANAGE,
+        scope="none",
+        data=lambda w, side: {"body_zh": "您好，{household}", "body_en": "Hello {household}"},
     ),
 ]
