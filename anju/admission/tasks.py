@@ -1,20 +1,20 @@
 """Background tasks of the admission app. Each body is one call to a service."""
 
-from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from anju.admission.services.notice import notices_close_due
 from anju.admission.services.waiting import refreshes_close_due
+from anju.core.schedule import local_crontab
 
 
-@db_periodic_task(crontab(hour="0", minute="20"))
+@db_periodic_task(local_crontab(hour="0", minute="20"))
 def close_notices_task() -> int:
     """Close every public notice whose period ended yesterday or earlier: the households
     with no open objection join the waiting list."""
     return notices_close_due()
 
 
-@db_periodic_task(crontab(hour="0", minute="40"))
+@db_periodic_task(local_crontab(hour="0", minute="40"))
 def close_contact_refreshes_task() -> int:
     """Close every yearly contact refresh whose answer date has passed: the households
     that did not answer are suspended, and the positions recomputed."""

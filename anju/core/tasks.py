@@ -1,12 +1,12 @@
 """Background tasks of the core app."""
 
-from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from anju.core.notify import deliver_queued
+from anju.core.schedule import local_crontab
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@db_periodic_task(local_crontab(minute="*/5"))
 def deliver_messages_task() -> int:
     """Hand the queued messages of the outbox to the configured sender."""
     return deliver_queued()

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anju.core.labels import register_choices
 from anju.core.scoping import estate_q
@@ -54,7 +55,7 @@ class Campaign(models.Model):
 
 class RecertStatus(models.TextChoices):
     AWAITING = "awaiting", _("Awaiting declaration")
-    DECLARED = "declared", _("Declared")
+    DECLARED = "declared", pgettext_lazy("recertification", "Declared")
     VERIFYING = "verifying", _("With the agencies")
     VERIFIED = "verified", _("Verified")
     CONFIRMED = "confirmed", _("Outcome confirmed")
@@ -123,7 +124,7 @@ class RecertCase(models.Model):
                 fields=["campaign", "household"], name="uniq_recert_case_per_campaign"
             )
         ]
-        indexes = [models.Index(fields=["campaign", "status"]), models.Index(fields=["estate"])]
+        indexes = [models.Index(fields=["campaign", "status"])]
 
     def __str__(self):
         return f"{self.campaign} {self.household}"

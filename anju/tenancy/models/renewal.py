@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anju.core.labels import register_choices
 from anju.core.scoping import estate_q
@@ -15,8 +16,8 @@ from .declarations import EntryChannel
 
 class RenewalStatus(models.TextChoices):
     APPLIED = "applied", _("Applied")
-    APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
+    APPROVED = "approved", pgettext_lazy("renewal", "Approved")
+    REFUSED = "refused", pgettext_lazy("renewal", "Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 

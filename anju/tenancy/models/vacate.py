@@ -56,8 +56,9 @@ class VacateListing(models.Model):
         "households.Lease", models.PROTECT, null=True, blank=True, related_name="+"
     )
     reason = models.CharField(_("reason"), max_length=16, choices=VacateReason.choices)
-    # {"label": value, ...} facts a reviewer can check, in the order shown.
-    evidence = models.JSONField(_("evidence"), default=dict)
+    # [[label, value], ...]: facts a reviewer can check, in the order shown (a list,
+    # because PostgreSQL's jsonb does not keep the order of an object's keys).
+    evidence = models.JSONField(_("evidence"), default=list)
     listed_on = models.DateField(_("listed on"))
     listed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
@@ -86,8 +87,13 @@ class VacateListing(models.Model):
         return f"{self.household} {self.get_reason_display()}"
 
     @property
+    def facts(self) -> dict[str, str]:
+        """The evidence as {label: value}, in its order."""
+        return {label: value for label, value in self.evidence}
+
+    @property
     def legal_basis(self) -> str:
-        return str(LEGAL_BASIS[self.reason])
+        return str(LEGAL_BASIS[VacateReason(self.reason)])
 
 
 register_choices(VacateReason, ListingStatus)

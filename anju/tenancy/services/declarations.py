@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from anju.core import audit, timeline
 from anju.core.errors import DomainError
@@ -15,7 +16,8 @@ from anju.core.errors import DomainError
 from ..models import Declaration, DeclaredMember, EntryChannel, HousingAcquired
 
 timeline.register(
-    "declaration.made", _("Declaration made (%(channel)s): %(size)s members, ¥%(income)s a month")
+    "declaration.made",
+    gettext_lazy("Declaration made (%(channel)s): %(size)s members, ¥%(income)s a month"),
 )
 
 

@@ -10,9 +10,11 @@ import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from anju.core import audit, timeline
 from anju.core.errors import DomainError
@@ -24,8 +26,13 @@ from ..models import Allocation, Bill, BillStatus, Channel, Payment, Refund
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
-timeline.register("payment.received", _("Payment %(number)s of ¥%(amount)s received (%(channel)s)"))
-timeline.register("refund.paid", _("Refund %(number)s of ¥%(amount)s paid back: %(reason)s"))
+# Lazy: the sentence is translated when the timeline is shown, in the reader's language.
+timeline.register(
+    "payment.received", gettext_lazy("Payment %(number)s of ¥%(amount)s received (%(channel)s)")
+)
+timeline.register(
+    "refund.paid", gettext_lazy("Refund %(number)s of ¥%(amount)s paid back: %(reason)s")
+)
 
 
 def _money(value) -> Decimal:
@@ -39,37 +46,47 @@ def _money(value) -> Decimal:
 
 def credit_of(household: Household | int) -> Decimal:
     """Money received and not yet allocated to a bill nor refunded."""
-    pk = getattr(household, "pk", household)
+    pk: int = household.pk if isinstance(household, Household) else household
     paid = Payment.objects.filter(household_id=pk).aggregate(s=Sum("amount"))["s"] or ZERO
     allocated = (
         Allocation.objects.filter(payment__household_id=pk).aggregate(s=Sum("amount"))["s"] or ZERO
     )
     refunded = Refund.objects.filter(household_id=pk).aggregate(s=Sum("amount"))["s"] or ZERO
-    return paid - allocated - refunded
+    # SQLite sums decimals without their scale (4700.0); money is shown with two places.
+    return (paid - allocated - refunded).quantize(CENT)
 
 
 def balance_of(household: Household | int) -> Decimal:
     """What the household owes on open bills (positive), or its credit (negative)."""
-    pk = getattr(household, "pk", household)
+    pk: int = household.pk if isinstance(household, Household) else household
     owed = (
         Bill.objects.filter(household_id=pk, status=BillStatus.OPEN).aggregate(
             s=Sum(F("amount") - F("settled"))
         )["s"]
         or ZERO
     )
-    return owed - credit_of(pk)
+    return (owed - credit_of(pk)).quantize(CENT)
 
 
 def _allocate(household_id: int) -> Decimal:
     """Settle the household's open bills, oldest first, from its payments' unallocated
     money, oldest payment first. Call inside a transaction that holds the household's
     row lock. Returns the amount allocated."""
-    payments = []
-    for payment in Payment.objects.filter(household_id=household_id).order_by("paid_at", "id"):
-        used = payment.allocations.aggregate(s=Sum("amount"))["s"] or ZERO
-        free = payment.amount - used
-        if free > 0:
-            payments.append([payment, free])
+    bills = list(
+        Bill.objects.filter(household_id=household_id, status=BillStatus.OPEN).order_by(
+            "due_on", "id"
+        )
+    )
+    if not bills:
+        return ZERO
+    # Only payments with money left over; a household's paid-up history is not read.
+    payments = [
+        [payment, payment.amount - payment.used]
+        for payment in Payment.objects.filter(household_id=household_id)
+        .annotate(used=Coalesce(Sum("allocations__amount"), ZERO))
+        .filter(amount__gt=F("used"))
+        .order_by("paid_at", "id")
+    ]
     refunded = Refund.objects.filter(household_id=household_id).aggregate(s=Sum("amount"))["s"]
     # Refunds come out of the newest money.
     refunded = refunded or ZERO
@@ -78,15 +95,16 @@ def _allocate(household_id: int) -> Decimal:
         entry[1] -= take
         refunded -= take
     payments = [p for p in payments if p[1] > 0]
-    if not payments:
-        return ZERO
     total = ZERO
     allocations = []
-    bills = Bill.objects.filter(household_id=household_id, status=BillStatus.OPEN).order_by(
-        "due_on", "id"
-    )
+    touched = {}
     for bill in bills:
         need = bill.amount - bill.settled
+        if need <= 0:
+            # A bill of nothing (a rent-free month) is settled as it stands.
+            bill.status = BillStatus.PAID
+            touched[bill.pk] = bill
+            continue
         while need > 0 and payments:
             payment, free = payments[0]
             take = min(need, free)
@@ -101,20 +119,27 @@ def _allocate(household_id: int) -> Decimal:
             bill.status = BillStatus.PAID
         if not payments:
             break
+    if not touched and not allocations:
+        return ZERO
     Allocation.objects.bulk_create(allocations)
-    touched = {a.bill.pk: a.bill for a in allocations}
+    touched.update({a.bill.pk: a.bill for a in allocations})
     Bill.objects.bulk_update(list(touched.values()), ["settled", "status"])
     return total
 
 
 def credits_apply(household_ids) -> Decimal:
     """Let the credit of these households (ids, or a values("household_id") queryset)
-    settle their open bills. Only households that hold credit are touched."""
-    ids = {
-        getattr(h, "pk", h) if not isinstance(h, dict) else h["household_id"] for h in household_ids
-    }
-    if not ids:
-        return ZERO
+    settle their open bills. Only households that hold credit are touched. A queryset
+    is used as a subquery, so a bill run of 100,000 bills sends no list of ids."""
+    ids: QuerySet | set[int]
+    if isinstance(household_ids, QuerySet):
+        ids = household_ids.values_list("household_id", flat=True)
+    else:
+        ids = {
+            h["household_id"] if isinstance(h, dict) else getattr(h, "pk", h) for h in household_ids
+        }
+        if not ids:
+            return ZERO
     paid = dict(
         Payment.objects.filter(household_id__in=ids)
         .values("household_id")
@@ -123,20 +148,21 @@ def credits_apply(household_ids) -> Decimal:
     )
     if not paid:
         return ZERO
+    holders = Payment.objects.filter(household_id__in=ids).values("household_id")
     used = dict(
-        Allocation.objects.filter(payment__household_id__in=paid)
+        Allocation.objects.filter(payment__household_id__in=holders)
         .values("payment__household_id")
         .annotate(s=Sum("amount"))
         .values_list("payment__household_id", "s")
     )
     refunded = dict(
-        Refund.objects.filter(household_id__in=paid)
+        Refund.objects.filter(household_id__in=holders)
         .values("household_id")
         .annotate(s=Sum("amount"))
         .values_list("household_id", "s")
     )
     total = ZERO
-    for pk, amount in paid.items():
+    for pk, amount in sorted(paid.items()):
         if amount - used.get(pk, ZERO) - refunded.get(pk, ZERO) > 0:
             with transaction.atomic():
                 Household.objects.select_for_update().filter(pk=pk).first()
@@ -180,7 +206,7 @@ def payment_record(
         with transaction.atomic():
             Household.objects.select_for_update().filter(pk=household.pk).first()
             payment = Payment.objects.create(
-                number=next_number(Payment, f"SK{paid_at:%Y}", width=7),
+                number=next_number(Payment, f"SK{timezone.localtime(paid_at):%Y}", width=7),
                 household=household,
                 estate=estate,
                 channel=channel,

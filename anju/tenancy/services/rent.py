@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from anju.core import audit, timeline
 from anju.core.errors import DomainError
@@ -18,7 +19,7 @@ CENT = Decimal("0.01")
 
 timeline.register(
     "rent.changed",
-    _("Rent of lease %(number)s: ¥%(old)s → ¥%(new)s from %(start)s (%(reason)s)"),
+    gettext_lazy("Rent of lease %(number)s: ¥%(old)s → ¥%(new)s from %(start)s (%(reason)s)"),
 )
 
 
@@ -83,7 +84,10 @@ def lease_rent_change(
                     "%(month)s is already billed; the change can take effect from "
                     "%(next)s at the earliest."
                 )
-                % {"month": f"{billed.period:%Y-%m}", "next": _next_month(billed.period)},
+                % {
+                    "month": f"{billed.period:%Y-%m}",
+                    "next": _next_month(billed.period or effective_from),
+                },
                 code="month_billed",
             )
         old_rent = lease.monthly_rent

@@ -7,14 +7,15 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from anju.core import audit, timeline
 from anju.core.errors import DomainError
 
 from ..models import LEGAL_BASIS, ListingStatus, VacateListing
 
-timeline.register("vacate.listed", _("Put on the “must vacate” list: %(reason)s"))
-timeline.register("vacate.withdrawn", _("Taken off the “must vacate” list: %(why)s"))
+timeline.register("vacate.listed", gettext_lazy("Put on the “must vacate” list: %(reason)s"))
+timeline.register("vacate.withdrawn", gettext_lazy("Taken off the “must vacate” list: %(why)s"))
 
 
 def listing_add(
@@ -41,7 +42,7 @@ def listing_add(
             household=household,
             lease=lease or household.leases.filter(status="active").first(),
             reason=reason,
-            evidence={str(k): str(v) for k, v in evidence.items()},
+            evidence=[[str(k), str(v)] for k, v in evidence.items()],
             listed_on=on or timezone.localdate(),
             listed_by=actor if getattr(actor, "pk", None) else None,
         )
