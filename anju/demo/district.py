@@ -32,6 +32,7 @@ from anju.households.models import (
     Household,
     HouseholdStatus,
     Lease,
+    LeaseRent,
     LeaseStatus,
     Member,
     Relation,
@@ -40,6 +41,7 @@ from anju.households.services import lease_rents_backfill
 from anju.housing.models import Building, Estate, RentStandard, Unit
 
 from .plan import BASE_DATE, MIN_UNITS, TZ, DistrictPlan, plan_district
+from .tenancy import generate_tenancy, lease_terms, relief_tiers, rent_standards
 
 __all__ = ["MIN_UNITS", "DistrictExists", "demo_logins", "district_exists", "generate"]
 
@@ -81,7 +83,12 @@ def district_exists() -> bool:
 
 
 def generate(
-    *, units: int, seed: int, progress: Progress | None = None, admission: bool = True
+    *,
+    units: int,
+    seed: int,
+    progress: Progress | None = None,
+    admission: bool = True,
+    tenancy: bool = True,
 ) -> Result:
     say = progress or (lambda message: None)
     if district_exists():
@@ -89,7 +96,7 @@ def generate(
     started = time.perf_counter()
     say(f"Planning {units} units (seed {seed})…")
     plan = plan_district(units, seed)
-    writer = _Writer(plan, say, admission=admission)
+    writer = _Writer(plan, say, admission=admission, tenancy=tenancy)
     writer.run()
     counts = writer.counts
     audit.record(
@@ -145,10 +152,13 @@ def _chunks(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
 
 
 class _Writer:
-    def __init__(self, plan: DistrictPlan, say: Progress, *, admission: bool = True):
+    def __init__(
+        self, plan: DistrictPlan, say: Progress, *, admission: bool = True, tenancy: bool = True
+    ):
         self.plan = plan
         self.say = say
         self.with_admission = admission
+        self.with_tenancy = tenancy
         self.counts: dict[str, int] = {}
         self.org_pk: dict[str, int] = {}
         self.skipped_users: list[str] = []
@@ -173,6 +183,8 @@ class _Writer:
         ]
         if self.with_admission:
             stages.append(self.admission)
+        if self.with_tenancy:
+            stages.append(self.tenancy)
         for stage in stages:
             self.stage_no += 1
             name = stage.__name__
@@ -408,26 +420,48 @@ class _Writer:
         self.counts["credentials"] = total
 
     def leases(self) -> None:
+        """Leases with their rent terms (see `tenancy.lease_terms`) and the rent history
+        that goes with them, dated from each lease's start."""
         plan = self.plan
-        total = 0
+        tiers, standards = relief_tiers(), rent_standards()
+        total = rents = 0
         for chunk in _chunks(plan.households):
-            objs = [
-                Lease(
-                    number=h.lease_number,
-                    household_id=h.pk,
-                    unit_id=plan.units[h.unit].pk,
+            objs, histories = [], []
+            for h in chunk:
+                unit = plan.units[h.unit]
+                terms = lease_terms(
                     start=h.lease_start,
                     end=h.lease_end,
-                    monthly_rent=h.monthly_rent,
-                    status=LeaseStatus.ACTIVE,
+                    area_m2=unit.area_m2,
+                    relief_tier=tiers[h.category],
+                    standards=standards[plan.estates[unit.estate].pk],
                 )
-                for h in chunk
-            ]
+                h.monthly_rent = terms.fields["monthly_rent"]
+                objs.append(
+                    Lease(
+                        number=h.lease_number,
+                        household_id=h.pk,
+                        unit_id=unit.pk,
+                        start=h.lease_start,
+                        end=h.lease_end,
+                        status=LeaseStatus.ACTIVE,
+                        **terms.fields,
+                    )
+                )
+                histories.append(terms.history)
             _bulk(Lease, objs)
-            total += len(objs)
+            history = [
+                LeaseRent(lease_id=lease.pk, **row)
+                for lease, rows in zip(objs, histories, strict=True)
+                for row in rows
+            ]
+            _bulk(LeaseRent, history)
+            total, rents = total + len(objs), rents + len(history)
             self._tick("leases", total, len(plan.households))
-        lease_rents_backfill()
-        self.counts["leases"] = total
+        # Every lease got its history above; the backfill only keeps the rule that none
+        # is left without one.
+        rents += lease_rents_backfill()
+        self.counts.update(leases=total, lease_rents=rents)
 
     def timeline(self) -> None:
         plan = self.plan
@@ -508,3 +542,9 @@ class _Writer:
 
         counts = generate_admission(seed=self.plan.seed, say=self.say)
         self.counts.update({f"admission_{key}": value for key, value in counts.items()})
+
+    def tenancy(self) -> None:
+        """Two years of rent bills and payments, households behind with the rent, and
+        the tenancy services' work on them (see `anju.demo.tenancy`)."""
+        counts = generate_tenancy(seed=self.plan.seed, say=self.say)
+        self.counts.update({f"tenancy_{key}": value for key, value in counts.items()})
