@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import apply, choose, home, signup, status
+from .views import apply, choose, declare, home, renew, signup, status, tenancy
 
 urlpatterns = [
     path("my/", home.home, name="portal_home"),
@@ -36,3 +36,4 @@ urlpatterns = [
         name="portal_offer_contract",
     ),
 ]
+urlpatterns += tenancy.urlpatterns + renew.urlpatterns + declare.urlpatterns

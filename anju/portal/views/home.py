@@ -30,6 +30,10 @@ def home(request):
             "household": household,
             "members": [m for m in data["members"] if not m.left_at],
             "lease": lease,
+            "recert_case": household.recert_cases.select_related("campaign")
+            .filter(campaign__status="open")
+            .order_by("-campaign__opened_on")
+            .first(),
             "timeline": [e for e in data["timeline"] if e.verb != "pii.unmasked"][:30],
         },
     )
