@@ -612,6 +612,13 @@ def move_in_handover(
             start=offer.start,
             end=offer.end,
             monthly_rent=offer.monthly_rent,
+            # The terms the rent was computed from, and the signed contract.
+            terms={
+                "area_m2": offer.area_m2,
+                "price_per_m2": offer.price_per_m2,
+                "relief_tier": offer.relief_tier,
+                "signed_document": offer.signed_scan,
+            },
         )
         offer.lease = lease
         offer.save(update_fields=["lease"])

@@ -349,6 +349,18 @@ def test_the_handover_starts_the_lease_and_makes_the_unit_occupied_and_the_house
     assert offer.lease.status == LeaseStatus.ACTIVE
     assert (offer.lease.number, offer.lease.monthly_rent) == (offer.number, offer.monthly_rent)
     assert (offer.lease.start, offer.lease.end) == (offer.start, offer.end)
+    # The lease keeps the terms its rent came from, the signed contract, and the first
+    # row of its rent history.
+    lease = offer.lease
+    assert (lease.area_m2, lease.price_per_m2, lease.relief_tier) == (
+        offer.area_m2,
+        offer.price_per_m2,
+        offer.relief_tier,
+    )
+    assert lease.signed_document == offer.signed_scan
+    assert list(lease.rents.values_list("effective_from", "monthly_rent")) == [
+        (offer.start, offer.monthly_rent)
+    ]
     assert selection.status == SelectionStatus.MOVED_IN
     assert household.application.status == ApplicationStatus.HOUSED
     assert household.waiting_entry.status == WaitingStatus.ALLOCATED

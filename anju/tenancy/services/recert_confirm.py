@@ -5,7 +5,6 @@ on the “must vacate” list; each confirmation is audited and on the household
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -14,14 +13,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from anju.admission.models import (
     RentTier,
 )
-from anju.core import audit, notify, timeline
+from anju.core import audit, timeline
 from anju.core.errors import DomainError
-from anju.core.models import MessageChannel, TimelineEntry
+from anju.core.models import TimelineEntry
 from anju.households.models import Lease, LeaseStatus, RentReason
 
 from ..models import (
@@ -35,68 +33,7 @@ from .recertification import _check_open, _chunks, _entry, first_of_next_month
 from .rent import lease_rent_change
 from .vacate import listing_add
 
-logger = logging.getLogger(__name__)
-
 CENT = Decimal("0.01")
-COMPUTE_KIND = "recert.compute"
-# Days before the deadline the first reminder goes out. The rule set has no field for
-# it yet (see the report of issue 4); a deployment may set ANJU_RECERT_REMINDER_DAYS.
-REMINDER_DAYS = getattr(settings, "ANJU_RECERT_REMINDER_DAYS", 7)
-# The case's workflow: from each status, the statuses it may move to.
-TRANSITIONS = {
-    RecertStatus.AWAITING: {RecertStatus.DECLARED, RecertStatus.CONFIRMED},
-    RecertStatus.DECLARED: {RecertStatus.DECLARED, RecertStatus.VERIFYING, RecertStatus.CONFIRMED},
-    RecertStatus.VERIFYING: {RecertStatus.DECLARED, RecertStatus.VERIFIED, RecertStatus.CONFIRMED},
-    RecertStatus.VERIFIED: {RecertStatus.DECLARED, RecertStatus.CONFIRMED},
-    RecertStatus.CONFIRMED: set(),
-}
-OUTCOME_FIELDS = ["outcome", "rent_multiple", "reasons", "computed_at"]
-
-notify.register(
-    "recert.opened",
-    MessageChannel.SMS,
-    gettext_lazy(
-        "[Public rental housing] Household {household}: the {campaign} has begun. Please "
-        "declare your members, incomes, assets and any other housing by {declare_by}, on "
-        "the tenant portal or at the estate office."
-    ),
-)
-notify.register(
-    "recert.reminder",
-    MessageChannel.SMS,
-    gettext_lazy(
-        "[Public rental housing] Household {household}: {days} days are left to declare "
-        "for the {campaign}. The deadline is {declare_by}."
-    ),
-)
-notify.register(
-    "recert.last_day",
-    MessageChannel.SMS,
-    gettext_lazy(
-        "[Public rental housing] Household {household}: today, {declare_by}, is the last "
-        "day to declare for the {campaign}. A household that does not declare is visited "
-        "by its community."
-    ),
-)
-timeline.register(
-    "recert.opened",
-    gettext_lazy("Recertification %(campaign)s opened: declare by %(day)s"),
-)
-timeline.register(
-    "recert.lapsed",
-    gettext_lazy("No recertification declaration by %(day)s: the community is asked to visit"),
-)
-timeline.register(
-    "recert.confirmed",
-    gettext_lazy("Recertification %(campaign)s: outcome confirmed, %(outcome)s%(multiple)s"),
-)
-timeline.register(
-    "recert.exception",
-    gettext_lazy(
-        "Recertification %(campaign)s: outcome confirmed as %(outcome)s%(multiple)s instead "
-        "of %(computed)s, because: %(note)s"
-    ),
-)
 
 
 # --- Confirming -----------------------------------------------------------------------

@@ -26,7 +26,7 @@ from anju.tenancy.services.agreements import agreement_create
 from anju.tenancy.services.arrears import automatic_steps_take
 from anju.tenancy.services.billing import bill_run
 from anju.tenancy.services.payments import payment_record
-from anju.tenancy.tests.matrix.billing import housed_household
+from anju.testing.tenancy import housed_household
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,6 @@ from anju.tenancy.models import ArrearsStep
 from anju.tenancy.services.agreements import agreement_create
 from anju.tenancy.services.arrears import hold_record, step_take
 from anju.tenancy.services.billing import bill_run
-from anju.tenancy.tests.matrix.billing import housed_household
 from anju.testing.matrix import (
     ARREARS_MANAGE,
     TENANCY_VIEW,
@@ -26,6 +25,7 @@ from anju.testing.matrix import (
     _list,
     _r,
 )
+from anju.testing.tenancy import housed_household
 
 START = datetime.date(2019, 1, 1)
 

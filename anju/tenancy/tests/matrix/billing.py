@@ -14,56 +14,16 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from anju.households import services as hh
-from anju.households.models import HouseholdStatus
-from anju.housing.models import Building, Unit
 from anju.tenancy.models import BillKind
 from anju.tenancy.services.billing import bill_raise, bill_run
 from anju.tenancy.services.payments import payment_record
 from anju.tenancy.services.statements import statement_import
 from anju.testing.matrix import BILLING_MANAGE, PAYMENT_RECORD, TENANCY_VIEW, Row, _r
+from anju.testing.tenancy import housed_household
 
 MONTH = datetime.date(2020, 6, 1)
 MISSING_PK = 987654321
 HEADER = b"transaction_id,paid_at,amount,lease_number,payer,memo\n"
-
-
-def housed_household(estate, number: str, actor, *, start=datetime.date(2020, 1, 1), rent="455.00"):
-    """A household living in a unit of a new building of `estate`, with a lease from
-    `start` for a year at `rent` a month."""
-    building = Building.objects.create(
-        estate=estate,
-        number=f"MB{Building.objects.filter(estate=estate).count() + 1}",
-        floors=1,
-        units_per_floor=1,
-    )
-    unit = Unit.objects.create(
-        code=f"{estate.code}-{number}",
-        estate=estate,
-        building=building,
-        floor=1,
-        position=1,
-        area_m2=Decimal("45.50"),
-        rooms=2,
-    )
-    household = hh.household_create(
-        actor=actor,
-        number=number,
-        category="low_income",
-        community=estate.community,
-        status=HouseholdStatus.WAITING,
-    )
-    hh.lease_start(
-        household,
-        actor=actor,
-        unit=unit,
-        number=f"L-{number}",
-        start=start,
-        end=start.replace(year=start.year + 1),
-        monthly_rent=Decimal(rent),
-    )
-    household.refresh_from_db()
-    return household
 
 
 def build(world):

@@ -15,12 +15,10 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from anju.admission.models import RuleSet
-from anju.households import services as hh
-from anju.households.models import HouseholdStatus
-from anju.housing.models import Building, Unit
 from anju.tenancy.services.renewal import months_before, renewal_apply
 from anju.testing.admission import make_ruleset
 from anju.testing.matrix import RENEWAL_DECIDE, RENEWAL_ENTER, TENANCY_VIEW, Row, _list, _r
+from anju.testing.tenancy import housed_household
 
 PORTAL_ONLY = {"anonymous": 302, "*": 404}
 # The cast's leases end on 2028-01-01; inside their window (the default rules: from
@@ -40,43 +38,15 @@ def _id(seq: int) -> str:
 
 
 def _housed(estate, number: str, seq: int, actor, end: datetime.date):
-    building = Building.objects.create(
-        estate=estate, number=f"RN{seq}", floors=1, units_per_floor=1
-    )
-    unit = Unit.objects.create(
-        code=f"{estate.code}-{number}",
-        estate=estate,
-        building=building,
-        floor=1,
-        position=1,
-        area_m2=Decimal("45.50"),
-        rooms=2,
-    )
-    household = hh.household_create(
-        actor=actor,
-        number=number,
-        category="low_income",
-        community=estate.community,
-        status=HouseholdStatus.WAITING,
-    )
-    head = hh.member_add(
-        household,
-        actor=actor,
-        name=f"续租{seq}",
-        id_number=_id(seq),
-        relation="head",
-        monthly_income=Decimal("1200"),
-    )
-    lease = hh.lease_start(
-        household,
-        actor=actor,
-        unit=unit,
-        number=f"L-{number}",
+    household = housed_household(
+        estate,
+        number,
+        actor,
         start=end.replace(year=end.year - 3),
         end=end,
-        monthly_rent=Decimal("455.00"),
+        head={"name": f"续租{seq}", "id_number": _id(seq), "monthly_income": Decimal("1200")},
     )
-    return lease, head
+    return household.leases.get(), household.head
 
 
 def _form_data(head) -> dict:
