@@ -31,6 +31,20 @@ def errors_text(form) -> str:
 # --- Lists ----------------------------------------------------------------------------
 
 
+def relief_tier_field(label) -> forms.DecimalField:
+    """The share of the standard paid: 0 to 1, optional."""
+    return forms.DecimalField(
+        label=label, required=False, min_value=0, max_value=1, max_digits=4, decimal_places=2
+    )
+
+
+def multiplier_field(label) -> forms.DecimalField:
+    """A tiered-rent multiplier, optional."""
+    return forms.DecimalField(
+        label=label, required=False, min_value=0, max_digits=4, decimal_places=2
+    )
+
+
 class LeaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Lease or household no."), method="filter_q")
     estate = django_filters.ModelChoiceFilter(
@@ -113,21 +127,8 @@ class RentChangeForm(forms.Form):
         max_digits=6,
         decimal_places=2,
     )
-    relief_tier = forms.DecimalField(
-        label=_("Relief tier"),
-        required=False,
-        min_value=0,
-        max_value=1,
-        max_digits=4,
-        decimal_places=2,
-    )
-    rent_multiplier = forms.DecimalField(
-        label=_("Tiered-rent multiplier"),
-        required=False,
-        min_value=0,
-        max_digits=4,
-        decimal_places=2,
-    )
+    relief_tier = relief_tier_field(_("Relief tier"))
+    rent_multiplier = multiplier_field(_("Tiered-rent multiplier"))
     surcharge = forms.DecimalField(
         label=_("Monthly surcharge (yuan)"),
         required=False,
@@ -279,21 +280,8 @@ class HeadChangesForm(AmendmentBaseForm):
 
 
 class RentTierForm(AmendmentBaseForm):
-    relief_tier = forms.DecimalField(
-        label=_("New relief tier"),
-        required=False,
-        min_value=0,
-        max_value=1,
-        max_digits=4,
-        decimal_places=2,
-    )
-    rent_multiplier = forms.DecimalField(
-        label=_("New tiered-rent multiplier"),
-        required=False,
-        min_value=0,
-        max_digits=4,
-        decimal_places=2,
-    )
+    relief_tier = relief_tier_field(_("New relief tier"))
+    rent_multiplier = multiplier_field(_("New tiered-rent multiplier"))
     field_order = ["relief_tier", "rent_multiplier", "effective_from"]
 
     def __init__(self, *args, **kwargs):
