@@ -26,22 +26,20 @@ the best time of each and the ratio bill_run ÷ baseline (the goal is ≤ 1.5).
 """
 
 import argparse
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+import scratch  # noqa: E402  (bench/scratch.py)
+
 MONTH = date(2025, 3, 1)
 MONTH_END = date(2025, 3, 31)
 CHUNK = 10_000
-
-sys.path.insert(0, str(ROOT / "bench"))
 
 
 def main() -> None:
@@ -54,27 +52,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    from precheck import _drop_postgres, _recreate_postgres
-
-    folder = None
-    if args.database_url:
-        _recreate_postgres(args.database_url)
-        os.environ["ANJU_DATABASE_URL"] = args.database_url
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="anju-bench-billrun-"))
-        os.environ["ANJU_DATABASE_URL"] = f"sqlite:///{folder / 'billrun.sqlite3'}"
-    os.environ.setdefault("ANJU_DEBUG", "0")
-    os.environ.setdefault("ANJU_INSECURE_HTTP", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anju.settings")
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    folder = scratch.open("billrun", args.database_url)
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     print(
         f"{connection.vendor}, {args.leases:,} leases in {args.estates} estates,"
         f" month {MONTH:%Y-%m}"
@@ -87,13 +67,7 @@ def main() -> None:
     try:
         _compare(connection, expected, args.repeat)
     finally:
-        connection.close()
-        if args.keep:
-            print(f"database kept at {os.environ['ANJU_DATABASE_URL']}")
-        elif folder is not None:
-            shutil.rmtree(folder)
-        else:
-            _drop_postgres(args.database_url)
+        scratch.close(args.database_url, folder, keep=args.keep)
 
 
 # --- The data --------------------------------------------------------------------------------

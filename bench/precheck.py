@@ -25,17 +25,17 @@ printed, but not the subject), and then prints:
 """
 
 import argparse
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+import scratch  # noqa: E402  (bench/scratch.py)
+
 CATEGORIES = ["low_income", "lower_middle", "new_employee", "migrant_worker", "special"]
 RELATIONS = ["head", "spouse", "child", "parent"]
 
@@ -50,26 +50,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    folder = None
-    if args.database_url:
-        _recreate_postgres(args.database_url)
-        os.environ["ANJU_DATABASE_URL"] = args.database_url
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="anju-bench-precheck-"))
-        path = args.sqlite_path or folder / "precheck.sqlite3"
-        os.environ["ANJU_DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("ANJU_DEBUG", "0")
-    os.environ.setdefault("ANJU_INSECURE_HTTP", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anju.settings")
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    folder = scratch.open("precheck", args.database_url, sqlite_path=args.sqlite_path)
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     print(f"{connection.vendor}, {args.applications:,} applications, batch {args.batch:,}")
 
     began = time.perf_counter()
@@ -114,13 +97,7 @@ def main() -> None:
             f"   {rows / arrays:>10,.0f} rows/s   (unnest; ratio {first / arrays:.1f} ×)"
         )
 
-    connection.close()
-    if args.keep:
-        print(f"database kept at {os.environ['ANJU_DATABASE_URL']}")
-    elif folder is not None:
-        shutil.rmtree(folder)
-    else:
-        _drop_postgres(args.database_url)
+    scratch.close(args.database_url, folder, keep=args.keep)
 
 
 def _populate(count: int, rng: random.Random) -> int:
@@ -269,36 +246,6 @@ def _baseline(connection, *, arrays: bool = False) -> float:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_result")
     return seconds
-
-
-def _admin_url(url: str) -> tuple[str, str]:
-    """(URL of the server's maintenance database, name of the scratch database)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in ("postgres", "template0", "template1"):
-        sys.exit("name a scratch database in the URL, e.g. …/anju_bench_precheck")
-    return urlunsplit(parts._replace(path="/postgres")), name
-
-
-def _recreate_postgres(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin, name = _admin_url(url.replace("postgres://", "postgresql://", 1))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _drop_postgres(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin, name = _admin_url(url.replace("postgres://", "postgresql://", 1))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 if __name__ == "__main__":

@@ -33,11 +33,8 @@ bulk_create (timed and printed, but not the subject), and then prints:
 
 import argparse
 import json
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import date, timedelta
@@ -45,6 +42,9 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+import scratch  # noqa: E402  (bench/scratch.py)
+
 CATEGORIES = ["low_income", "lower_middle", "new_employee", "migrant_worker", "special"]
 ESTATES = 20
 
@@ -62,25 +62,9 @@ def main() -> None:
     parser.add_argument("--no-open", action="store_true", help="skip timing campaign_open")
     args = parser.parse_args()
 
-    folder = None
-    if args.database_url:
-        _recreate_postgres(args.database_url)
-        os.environ["ANJU_DATABASE_URL"] = args.database_url
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="anju-bench-recert-"))
-        os.environ["ANJU_DATABASE_URL"] = f"sqlite:///{folder / 'recert.sqlite3'}"
-    os.environ.setdefault("ANJU_DEBUG", "0")
-    os.environ.setdefault("ANJU_INSECURE_HTTP", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anju.settings")
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    folder = scratch.open("recert", args.database_url)
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     print(f"{connection.vendor}, {args.households:,} households, batch {args.batch:,}")
 
     began = time.perf_counter()
@@ -142,13 +126,7 @@ def main() -> None:
             " an SMS in the outbox and a timeline entry"
         )
 
-    connection.close()
-    if args.keep:
-        print(f"database kept at {os.environ['ANJU_DATABASE_URL']}")
-    elif folder is not None:
-        shutil.rmtree(folder)
-    else:
-        _drop_postgres(args.database_url)
+    scratch.close(args.database_url, folder, keep=args.keep)
 
 
 def _populate(count: int, rng: random.Random):
@@ -373,36 +351,6 @@ def _bulk_update(campaign) -> float:
             cases, ["outcome", "rent_multiple", "reasons", "computed_at"], batch_size=1000
         )
     return time.perf_counter() - began
-
-
-def _admin_url(url: str) -> tuple[str, str]:
-    """(URL of the server's maintenance database, name of the scratch database)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in ("postgres", "template0", "template1"):
-        sys.exit("name a scratch database in the URL, e.g. …/anju_bench_recert")
-    return urlunsplit(parts._replace(path="/postgres")), name
-
-
-def _recreate_postgres(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin, name = _admin_url(url.replace("postgres://", "postgresql://", 1))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _drop_postgres(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin, name = _admin_url(url.replace("postgres://", "postgresql://", 1))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 if __name__ == "__main__":
