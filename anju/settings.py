@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "anju.households",
     "anju.admission",
     "anju.tenancy",
+    "anju.supervision",
     "anju.portal",
 ]
 

@@ -12,7 +12,7 @@ from .services import apikey_authenticate
 
 SCOPE_PERMISSIONS = {
     "read": {Perm.HOUSING_VIEW, Perm.HOUSEHOLDS_VIEW},
-    "ingest": set(),
+    "ingest": {Perm.INGEST},
     "ledger": {Perm.LEDGER_IMPORT},
 }
 

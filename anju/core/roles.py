@@ -59,10 +59,24 @@ class Perm(models.TextChoices):
     RECERT_ENTER = "tenancy.recert_enter", _("Enter recertification declarations")
     RECERT_MANAGE = "tenancy.recert_manage", _("Run recertification campaigns, confirm outcomes")
     VACATE_LIST = "tenancy.vacate", _("Keep the “must vacate” list")
+    SUPERVISION_VIEW = (
+        "supervision.view",
+        _("View screening results, inspections, tips, violation cases and tenant points"),
+    )
+    INGEST = "supervision.ingest", _("Post door events and meter readings")
+    DEVICES_MANAGE = "supervision.devices", _("Confirm and retire devices")
+    SCREENING_RUN = "supervision.screen", _("Run screenings and dismiss flags")
+    TIP_TRIAGE = "supervision.tips", _("Enter, triage and close tips")
+    INSPECTION_PLAN = "supervision.plan", _("Plan inspections and assign inspectors")
+    INSPECT = "supervision.inspect", _("Raise inspection tasks and record visits")
+    CASE_MANAGE = "supervision.cases", _("Open violation cases, issue notices, take statements")
+    CASE_DECIDE = "supervision.decide", _("Decide violation cases and their penalties")
+    POINTS_RECORD = "supervision.points", _("Record tenant points and good-conduct credit")
 
 
 _VIEW = {Perm.HOUSING_VIEW, Perm.HOUSEHOLDS_VIEW, Perm.EXPORT}
 _ADMISSION_VIEW = {Perm.ADMISSION_VIEW}
+_SUPERVISION_FIELD = {Perm.SUPERVISION_VIEW, Perm.INSPECT, Perm.CASE_MANAGE}
 _TENANCY_DESK = {
     Perm.TENANCY_VIEW,
     Perm.BILLING_MANAGE,
@@ -98,10 +112,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.RENEWAL_DECIDE,
             Perm.RECERT_MANAGE,
             Perm.VACATE_LIST,
+            *_SUPERVISION_FIELD,
+            Perm.INGEST,
+            Perm.DEVICES_MANAGE,
+            Perm.SCREENING_RUN,
+            Perm.TIP_TRIAGE,
+            Perm.INSPECTION_PLAN,
+            Perm.CASE_DECIDE,
+            Perm.POINTS_RECORD,
         }
     ),
     Role.STREET_REVIEWER: frozenset(
-        _VIEW | _ADMISSION_VIEW | {Perm.APPLICATION_REVIEW, Perm.TENANCY_VIEW}
+        _VIEW
+        | _ADMISSION_VIEW
+        | {Perm.APPLICATION_REVIEW, Perm.TENANCY_VIEW, Perm.SUPERVISION_VIEW}
     ),
     Role.COMMUNITY_WORKER: frozenset(
         _VIEW
@@ -114,6 +138,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.TENANCY_VIEW,
             Perm.RENEWAL_ENTER,
             Perm.RECERT_ENTER,
+            *_SUPERVISION_FIELD,
+            Perm.TIP_TRIAGE,
         }
     ),
     Role.OPERATOR_CLERK: frozenset(
@@ -125,11 +151,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.SELECTION_RECORD,
             Perm.LEASE_SIGN,
             *_TENANCY_DESK,
+            *_SUPERVISION_FIELD,
+            Perm.INGEST,
+            Perm.DEVICES_MANAGE,
+            Perm.INSPECTION_PLAN,
+            Perm.POINTS_RECORD,
         }
     ),
     Role.PROPERTY_STAFF: frozenset({Perm.HOUSING_VIEW}),
     Role.PARTNER_AGENCY: frozenset({Perm.VERIFICATION_ANSWER}),
-    Role.AUDITOR: frozenset(_VIEW | _ADMISSION_VIEW | {Perm.AUDIT_VIEW, Perm.TENANCY_VIEW}),
+    Role.AUDITOR: frozenset(
+        _VIEW | _ADMISSION_VIEW | {Perm.AUDIT_VIEW, Perm.TENANCY_VIEW, Perm.SUPERVISION_VIEW}
+    ),
     Role.SYSTEM_ADMIN: frozenset({Perm.ORGS_MANAGE}),
     Role.SECURITY_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.APIKEYS_MANAGE}),
     Role.TENANT: frozenset(),

@@ -76,6 +76,41 @@ class RuleSet(models.Model):
         blank=True,
         default=60,
     )
+    # Supervision numbers (arts. 27, 35, 36; the Hong Kong marking scheme).
+    market_rent_multiple = models.DecimalField(
+        _("market rent as a multiple of the contract rent"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        help_text=_("Back rent at market price (art. 36) and rent after a moving period."),
+    )
+    fine_cap = models.DecimalField(
+        _("highest fine without illegal income (yuan)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("1000.00"),
+    )
+    illegal_income_multiple = models.DecimalField(
+        _("fine up to this multiple of any illegal income"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("3.00"),
+    )
+    illegal_income_fine_cap = models.DecimalField(
+        _("highest fine with illegal income (yuan)"),
+        max_digits=9,
+        decimal_places=2,
+        default=Decimal("30000.00"),
+    )
+    ban_years = models.PositiveSmallIntegerField(
+        _("years barred from applying after a breach"), default=5
+    )
+    points_valid_years = models.PositiveSmallIntegerField(
+        _("years tenant points and warnings stay valid"), default=2
+    )
+    points_review_threshold = models.PositiveSmallIntegerField(
+        _("valid points that put a tenancy up for termination review"), default=16
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
     )

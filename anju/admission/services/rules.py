@@ -101,6 +101,13 @@ RULESET_FIELDS = [
     "declaration_days",
     "exit_asset_multiple",
     "tier_exempt_age",
+    "market_rent_multiple",
+    "fine_cap",
+    "illegal_income_multiple",
+    "illegal_income_fine_cap",
+    "ban_years",
+    "points_valid_years",
+    "points_review_threshold",
 ]
 
 

@@ -86,6 +86,13 @@ ROWS = [
             "declaration_days": 30,
             "exit_asset_multiple": "5.00",
             "tier_exempt_age": 60,
+            "market_rent_multiple": "2.00",
+            "fine_cap": "1000.00",
+            "illegal_income_multiple": "3.00",
+            "illegal_income_fine_cap": "30000.00",
+            "ban_years": "5",
+            "points_valid_years": "2",
+            "points_review_threshold": "16",
         },
     ),
     Row(
