@@ -12,6 +12,7 @@ from anju.core.api_auth import ApiKeyAuth, StaffSessionAuth
 from anju.core.errors import DomainError
 from anju.households.api import router as households_router
 from anju.housing.api import router as housing_router
+from anju.supervision.api import router as supervision_router
 from anju.tenancy.api import router as tenancy_router
 
 api = NinjaAPI(
@@ -64,5 +65,6 @@ api.add_router("/", housing_router)
 api.add_router("/", households_router)
 api.add_router("/", admission_router)
 api.add_router("/", tenancy_router)
+api.add_router("/", supervision_router)
 
 urlpatterns = [path("", api.urls)]

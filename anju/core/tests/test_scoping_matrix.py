@@ -546,6 +546,7 @@ APP_MATRICES = [
         "anju.core.tests.matrix",
         "anju.admission.tests.matrix",
         "anju.tenancy.tests.matrix",
+        "anju.supervision.tests.matrix",
     )
     for info in sorted(
         pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda m: m.name
