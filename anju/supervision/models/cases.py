@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anju.core.labels import register_choices
 from anju.core.scoping import estate_q
@@ -56,20 +57,22 @@ class CaseSource(models.TextChoices):
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Opened")
+    OPEN = "open", pgettext_lazy("case status", "Open")
     NOTICE_ISSUED = "notice_issued", _("Notice issued")
     STATEMENT = "statement", _("Statement received")
-    DECIDED = "decided", _("Decided")
+    DECIDED = "decided", pgettext_lazy("case status", "Decided")
     CLOSED = "closed", _("Closed")
 
 
 # The one table of allowed moves. The tenant may stay silent: the officer may decide
-# once the notice's deadline has passed, with or without a statement.
+# once the notice's deadline has passed, with or without a statement. A decision may be
+# corrected (decided → decided) until the case is closed; a case opened in error is
+# closed (withdrawn) before any decision, with the reason.
 TRANSITIONS = {
-    CaseStatus.OPEN: {CaseStatus.NOTICE_ISSUED},
-    CaseStatus.NOTICE_ISSUED: {CaseStatus.STATEMENT, CaseStatus.DECIDED},
-    CaseStatus.STATEMENT: {CaseStatus.DECIDED},
-    CaseStatus.DECIDED: {CaseStatus.CLOSED},
+    CaseStatus.OPEN: {CaseStatus.NOTICE_ISSUED, CaseStatus.CLOSED},
+    CaseStatus.NOTICE_ISSUED: {CaseStatus.STATEMENT, CaseStatus.DECIDED, CaseStatus.CLOSED},
+    CaseStatus.STATEMENT: {CaseStatus.DECIDED, CaseStatus.CLOSED},
+    CaseStatus.DECIDED: {CaseStatus.DECIDED, CaseStatus.CLOSED},
     CaseStatus.CLOSED: set(),
 }
 
@@ -161,6 +164,9 @@ class ViolationCase(models.Model):
     fine = models.DecimalField(_("fine (yuan)"), max_digits=12, decimal_places=2, default=0)
     # How the penalty was computed, line by line, for the decision page and the notice.
     penalty_workings = models.JSONField(_("penalty workings"), default=list, blank=True)
+    # Recovery (art. 27 / 29 / 35): the day the household was handed to the exits issue,
+    # which turns it into an exit case. Empty for every other outcome.
+    exit_handoff_on = models.DateField(_("handed to exits for recovery"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_reason = models.CharField(_("reason closed"), max_length=300, blank=True)
 
@@ -181,7 +187,7 @@ class ViolationCase(models.Model):
 
     @property
     def legal_basis(self):
-        return LEGAL_BASIS[self.type]
+        return LEGAL_BASIS[CaseType(self.type)]
 
 
 register_choices(CaseType, CaseSource, CaseStatus, NoticeKind, CaseOutcome)

@@ -5,6 +5,7 @@ appointment letter and then to a case for investigation."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -135,7 +136,20 @@ class InspectionTask(models.Model):
         verbose_name = _("inspection task")
         verbose_name_plural = _("inspection tasks")
         ordering = ["due_on", "id"]
-        indexes = [models.Index(fields=["status", "estate", "due_on"], name="task_queue")]
+        indexes = [
+            models.Index(fields=["status", "estate", "due_on"], name="task_queue"),
+            models.Index(fields=["assigned_to", "status", "due_on"], name="task_inspector"),
+        ]
+        constraints = [
+            # A lead is inspected once at a time: a second open task for the same flag
+            # or tip is refused by the database, whoever raises it.
+            models.UniqueConstraint(
+                fields=["flag"], condition=Q(status="open"), name="uniq_open_task_per_flag"
+            ),
+            models.UniqueConstraint(
+                fields=["tip"], condition=Q(status="open"), name="uniq_open_task_per_tip"
+            ),
+        ]
 
     def __str__(self):
         return self.number

@@ -27,7 +27,10 @@ class PointRule(models.Model):
         ordering = ["points", "code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(points__in=[3, 5, 7, 15]), name="point_rule_scheme_values"
+                # OR of equalities, not IN (…): Django's SQLite introspection cannot
+                # parse a table whose CHECK holds a comma-separated list.
+                condition=Q(points=3) | Q(points=5) | Q(points=7) | Q(points=15),
+                name="point_rule_scheme_values",
             )
         ]
 

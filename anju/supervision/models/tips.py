@@ -88,6 +88,7 @@ class Tip(models.Model):
         verbose_name = _("tip")
         verbose_name_plural = _("tips")
         ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "received_at"], name="tip_queue")]
 
     def __str__(self):
         return self.number
