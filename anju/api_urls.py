@@ -20,7 +20,8 @@ api = NinjaAPI(
     version="1",
     description="Public rental housing registry of the district. Staff use their session; "
     "machine clients send `X-API-Key`.",
-    auth=[StaffSessionAuth(), ApiKeyAuth()],
+    # The key first: a machine client sends no CSRF token (see StaffSessionAuth).
+    auth=[ApiKeyAuth(), StaffSessionAuth()],
     urls_namespace="api-1",
 )
 

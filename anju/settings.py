@@ -248,3 +248,9 @@ LOGGING = {
 ANJU_HOLIDAYS = frozenset(env.list("ANJU_HOLIDAYS", default=[]))
 ANJU_WORKDAYS = frozenset(env.list("ANJU_WORKDAYS", default=[]))
 ANJU_MAX_UPLOAD_MB = env.int("ANJU_MAX_UPLOAD_MB", default=20)
+# The largest body one ingest request (a gateway's batch of door or meter records) may send.
+ANJU_INGEST_MAX_BYTES = env.int("ANJU_INGEST_MAX_BYTES", default=20 * 1024 * 1024)
+# Days a tenant has to pay a fine or back rent decided in a violation case.
+ANJU_PENALTY_PAYMENT_DAYS = env.int("ANJU_PENALTY_PAYMENT_DAYS", default=30)
+# Good-conduct credit for twelve months of rent paid on time (the evaluation scores it).
+ANJU_ON_TIME_CREDIT = env.str("ANJU_ON_TIME_CREDIT", default="12.0")

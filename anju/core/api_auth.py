@@ -20,7 +20,7 @@ SCOPE_PERMISSIONS = {
 class ApiKeyPrincipal:
     is_authenticated = True
     is_active = True
-    role_set = frozenset()
+    role_set: frozenset[str] = frozenset()
     organisation_id = None
 
     def __init__(self, key):
@@ -57,6 +57,14 @@ class ApiKeyAuth(APIKeyHeader):
 
 class StaffSessionAuth(SessionAuth):
     """Session log-in, for staff only (tenants use the portal, not the API)."""
+
+    def _get_key(self, request):
+        # CSRF is checked only when there is a session to forge. Ninja tries each auth in
+        # turn, and a session auth failing CSRF answers 403 at once, so a machine client
+        # (no cookie) with a wrong key would hear "CSRF" instead of 401.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
