@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import apply, choose, declare, home, renew, signup, status, tenancy
+from .views import apply, choose, conduct, declare, home, renew, signup, status, tenancy, tips
 
 urlpatterns = [
     path("my/", home.home, name="portal_home"),
@@ -37,3 +37,5 @@ urlpatterns = [
     ),
 ]
 urlpatterns += tenancy.urlpatterns + renew.urlpatterns + declare.urlpatterns
+urlpatterns += conduct.urlpatterns
+urlpatterns += tips.urlpatterns
