@@ -71,7 +71,8 @@ THRESHOLDS = [
         _("Sublet: registered members seen on at most"),
         _(
             "A household that lives in its unit is seen at its door most days; being "
-            "seen on fewer than 1 day in 10 means the members live elsewhere."
+            "seen on fewer than 1 day in 10 means the members live elsewhere. Counted over "
+            "the days the lock reported (a silent lock's weeks are left out)."
         ),
     ),
     _t(
@@ -97,6 +98,17 @@ THRESHOLDS = [
         SHARE,
         _("A regular person is seen on at least"),
         _("Counts a person as living in or regularly using the unit (a caregiver is one)."),
+    ),
+    _t(
+        "passing_days",
+        "2",
+        DAYS,
+        _("A passing visitor is seen on at most"),
+        _(
+            "A guest, a customer or a client: a credential seen on one or two days of the "
+            "window. Counted only for credentials that name a person (a temporary password "
+            "or a card); anonymous passwords and keys cannot be told apart."
+        ),
     ),
     _t(
         "overcrowding_extra",
@@ -129,8 +141,39 @@ THRESHOLDS = [
         "change_of_use_visitors_min",
         "15",
         COUNT,
-        _("Change of use: passing visitors (seen on 1–2 days each) at least"),
+        _("Change of use: passing visitors at least"),
         _("Customers or clients; a household's guests are a handful, not a stream."),
+    ),
+    _t(
+        "median_min_units",
+        "10",
+        COUNT,
+        _("Households of a size in an estate needed for the estate's own median"),
+        _(
+            "A median of fewer households moves with any one of them; with fewer, a unit is "
+            "compared with the district's households of the same size."
+        ),
+    ),
+    _t(
+        "size_bucket_max",
+        "5",
+        COUNT,
+        _("Households of this size or larger are compared together"),
+        _(
+            "Few households have six or more members; alone they would have no stable median, "
+            "and a home's use grows little past five people."
+        ),
+    ),
+    _t(
+        "meter_lookback_days",
+        "7",
+        DAYS,
+        _("Readings before the window read for the first day's use"),
+        _(
+            "Use is the difference from the previous reading, so the first day of the window "
+            "needs a reading before it; a meter that sent nothing for a week before the window "
+            "starts counting from its first reading inside it."
+        ),
     ),
     _t(
         "lock_silent_days",
@@ -140,6 +183,17 @@ THRESHOLDS = [
         _(
             "A lock that stops reporting must not make a lived-in unit look idle: screening "
             "reads the meters for those days and lists the lock for repair."
+        ),
+    ),
+    _t(
+        "lock_silent_use_share",
+        "0.50",
+        SHARE,
+        _("A silent lock's unit used electricity above standby on at least"),
+        _(
+            "If the meters show use on most of the days the lock was silent, someone lived "
+            "there: the lock, not the home, was quiet, and the access shares are counted over "
+            "the days the lock reported."
         ),
     ),
     _t(

@@ -17,12 +17,27 @@ class Command(BaseCommand):
         parser.add_argument("--units", type=int, default=3000, help="number of units (≥ 60)")
         parser.add_argument("--seed", type=int, default=2026, help="random seed")
         parser.add_argument(
+            "--events-days",
+            type=int,
+            default=0,
+            help=(
+                "also write this many days of door events and meter readings, ending "
+                "yesterday, for every occupied unit, with labelled screening cases, "
+                "through the ingest service (default 0: none; 120 is a good demo)"
+            ),
+        )
+        parser.add_argument(
+            "--events-labels",
+            metavar="FILE",
+            help="write the planted screening cases (unit code → label) to this JSON file",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="if the database already has estates, only print the demo log-ins",
         )
 
-    def handle(self, *args, units, seed, if_empty, **options):
+    def handle(self, *args, units, seed, if_empty, events_days, events_labels, **options):
         if district.district_exists():
             if if_empty:
                 self.stdout.write(_("The district already exists; nothing generated."))
@@ -33,12 +48,21 @@ class Command(BaseCommand):
             )
         if units < district.MIN_UNITS:
             raise CommandError(_("--units must be at least %(n)s.") % {"n": district.MIN_UNITS})
+        if not 0 <= events_days <= 366:
+            raise CommandError(_("--events-days must be from 0 to 366."))
 
         def progress(message):
             self.stdout.write(message)
             self.stdout.flush()
 
-        result = district.generate(units=units, seed=seed, progress=progress)
+        result = district.generate(
+            units=units, seed=seed, progress=progress, events_days=events_days
+        )
+        if events_labels and result.events is not None:
+            from anju.demo.events import write_labels
+
+            write_labels(result.events, events_labels)
+            self.stdout.write(_("Planted cases written to %(path)s.") % {"path": events_labels})
         for username in result.skipped_users:
             self.stdout.write(
                 self.style.WARNING(
