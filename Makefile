@@ -77,7 +77,7 @@ demo: install
 		echo "Collecting static files (hashed and compressed, as in production)..."; \
 		$(BIN)/anju collectstatic --noinput --verbosity 0; \
 	fi; \
-	$(BIN)/anju generate-district --if-empty; \
+	$(BIN)/anju generate-district --if-empty --events-days 120; \
 	exec $(BIN)/anju serve --addr 127.0.0.1:8000
 
 clean-demo:

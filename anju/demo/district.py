@@ -15,12 +15,13 @@ AG-CG (vehicle registry)."""
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import time as clock
 
 from django.contrib.auth.hashers import make_password
 from django.db import reset_queries, transaction
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from anju.core import audit, timeline
 from anju.core.models import Organisation, TimelineEntry, User, UserRole
@@ -76,6 +77,8 @@ class Result:
     counts: dict[str, int]
     seconds: float
     skipped_users: list[str]
+    # The door and meter data's labelled cases (`anju.demo.events`), when written.
+    events: object = None
 
 
 def district_exists() -> bool:
@@ -89,6 +92,7 @@ def generate(
     progress: Progress | None = None,
     admission: bool = True,
     tenancy: bool = True,
+    events_days: int = 0,
 ) -> Result:
     say = progress or (lambda message: None)
     if district_exists():
@@ -96,7 +100,7 @@ def generate(
     started = time.perf_counter()
     say(f"Planning {units} units (seed {seed})…")
     plan = plan_district(units, seed)
-    writer = _Writer(plan, say, admission=admission, tenancy=tenancy)
+    writer = _Writer(plan, say, admission=admission, tenancy=tenancy, events_days=events_days)
     writer.run()
     counts = writer.counts
     audit.record(
@@ -105,7 +109,9 @@ def generate(
         target=("district", seed, f"generated {units} units"),
         changes={"seed": seed, "units": units, **counts},
     )
-    return Result(plan, counts, time.perf_counter() - started, writer.skipped_users)
+    return Result(
+        plan, counts, time.perf_counter() - started, writer.skipped_users, writer.events_result
+    )
 
 
 def demo_logins() -> list[tuple[str, str, str, str]]:
@@ -153,12 +159,20 @@ def _chunks(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
 
 class _Writer:
     def __init__(
-        self, plan: DistrictPlan, say: Progress, *, admission: bool = True, tenancy: bool = True
+        self,
+        plan: DistrictPlan,
+        say: Progress,
+        *,
+        admission: bool = True,
+        tenancy: bool = True,
+        events_days: int = 0,
     ):
         self.plan = plan
         self.say = say
         self.with_admission = admission
         self.with_tenancy = tenancy
+        self.events_days = events_days
+        self.events_result = None
         self.counts: dict[str, int] = {}
         self.org_pk: dict[str, int] = {}
         self.skipped_users: list[str] = []
@@ -185,6 +199,10 @@ class _Writer:
             stages.append(self.admission)
         if self.with_tenancy:
             stages.append(self.tenancy)
+        if self.events_days > 0:
+            stages.append(self.events)
+        if self.with_tenancy:
+            stages.append(self.supervision)
         for stage in stages:
             self.stage_no += 1
             name = stage.__name__
@@ -548,3 +566,43 @@ class _Writer:
         the tenancy services' work on them (see `anju.demo.tenancy`)."""
         counts = generate_tenancy(seed=self.plan.seed, say=self.say)
         self.counts.update({f"tenancy_{key}": value for key, value in counts.items()})
+
+    def events(self) -> None:
+        """Door events and meter readings of every occupied unit, with labelled cases
+        for the screening, sent through the ingest service (see `anju.demo.events`).
+        The demo log-ins' own households live ordinary lives."""
+        from .events import generate_events
+
+        result = generate_events(
+            days=self.events_days,
+            seed=self.plan.seed,
+            say=self.say,
+            exclude_households=set(
+                User.objects.filter(household__isnull=False).values_list("household_id", flat=True)
+            ),
+        )
+        self.events_result = result
+        self.counts.update(
+            {f"events_{key}": value for key, value in result.counts.items() if value}
+        )
+
+    def supervision(self) -> None:
+        """A screening of the door and meter data (when written), then violation cases
+        at each stage with points and credit, and the field work: routine plans, tips,
+        tasks on the strongest flags and visits, all through the supervision services
+        (see `anju.demo.supervision_cases` and `anju.demo.supervision_field`)."""
+        from anju.supervision.models import RunTrigger
+        from anju.supervision.services.screening import screening_run
+
+        from .supervision_cases import generate as generate_cases
+        from .supervision_field import generate as generate_field
+
+        if self.events_days > 0:
+            until = timezone.localdate() - timedelta(days=1)
+            run = screening_run(
+                until=until, window_days=min(90, self.events_days), trigger=RunTrigger.COMMAND
+            )
+            self.counts["screening_flags"] = run.flags
+        for generate_part in (generate_cases, generate_field):
+            counts = generate_part(seed=self.plan.seed, say=self.say)
+            self.counts.update({f"supervision_{key}": value for key, value in counts.items()})
