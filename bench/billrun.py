@@ -39,7 +39,6 @@ import scratch  # noqa: E402  (bench/scratch.py)
 
 MONTH = date(2025, 3, 1)
 MONTH_END = date(2025, 3, 31)
-CHUNK = 10_000
 
 
 def main() -> None:
@@ -71,30 +70,6 @@ def main() -> None:
 
 
 # --- The data --------------------------------------------------------------------------------
-
-
-def _insert(cursor, model, rows: list[dict]) -> None:
-    """INSERT rows of `model` with one executemany, every column given (the model's
-    defaults for those a row leaves out), values prepared by each field as the ORM
-    would."""
-    from django.db import connection
-
-    fields = model._meta.concrete_fields
-    defaults = {f.attname: f.get_default() for f in fields if f.attname != "id"}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({marks})"  # noqa: S608
-    for start in range(0, len(rows), CHUNK):
-        cursor.executemany(
-            sql,
-            [
-                [
-                    f.get_db_prep_save(row.get(f.attname, defaults.get(f.attname)), connection)
-                    for f in fields
-                ]
-                for row in rows[start : start + CHUNK]
-            ],
-        )
 
 
 def _populate(count: int, estate_count: int, rng: random.Random) -> dict[int, Decimal]:
@@ -209,7 +184,7 @@ def _populate(count: int, estate_count: int, rng: random.Random) -> dict[int, De
             (Lease, leases),
             (LeaseRent, rents),
         ):
-            _insert(cursor, model, rows)
+            scratch.insert(cursor, model, rows)
         for sql in connection.ops.sequence_reset_sql(
             no_style(), [Estate, Building, Unit, Household, Lease, LeaseRent]
         ):

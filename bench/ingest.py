@@ -43,7 +43,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 import scratch  # noqa: E402  (bench/scratch.py)
 
-CHUNK = 10_000
 START = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 HEADER = "event_id,device_id,unit_code,occurred_at,credential,person_ref,result\n"
 
@@ -78,29 +77,6 @@ def main() -> None:
 
 
 # --- The data ------------------------------------------------------------------------------
-
-
-def _insert(cursor, model, rows: list[dict]) -> None:
-    """INSERT rows of `model` with executemany, every column given (the model's defaults
-    for those a row leaves out), values prepared by each field as the ORM would."""
-    from django.db import connection
-
-    fields = model._meta.concrete_fields
-    defaults = {f.attname: f.get_default() for f in fields if f.attname != "id"}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({marks})"  # noqa: S608
-    for start in range(0, len(rows), CHUNK):
-        cursor.executemany(
-            sql,
-            [
-                [
-                    f.get_db_prep_save(row.get(f.attname, defaults.get(f.attname)), connection)
-                    for f in fields
-                ]
-                for row in rows[start : start + CHUNK]
-            ],
-        )
 
 
 def _unit_code(i: int) -> str:
@@ -201,7 +177,7 @@ def _populate(count: int, rng: random.Random) -> list[list[tuple[str, str]]]:
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         for model, key in models:
-            _insert(cursor, model, rows[key])
+            scratch.insert(cursor, model, rows[key])
         for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _k in models]):
             cursor.execute(sql)
     return refs

@@ -35,3 +35,18 @@ def check_document(file) -> str:
     raise DomainError(
         _("%(name)s is not a PDF, JPEG or PNG file.") % {"name": name}, code="upload_type"
     )
+
+
+def check_photos(photos, *, most: int) -> list:
+    """The non-empty uploads of a photo field, each a JPEG or PNG, at most `most` of
+    them; DomainError otherwise."""
+    photos = [p for p in photos or () if p]
+    if len(photos) > most:
+        raise DomainError(_("Attach at most %(n)s photos.") % {"n": most}, code="too_many_photos")
+    for photo in photos:
+        if check_document(photo) == "pdf":
+            raise DomainError(
+                _("%(name)s is not a photo (JPEG or PNG).") % {"name": photo.name},
+                code="upload_type",
+            )
+    return photos

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from anju.core import audit, notify, pii, timeline
 from anju.core.errors import DomainError
 from anju.core.models import MessageChannel
-from anju.core.uploads import check_document
+from anju.core.uploads import check_document, check_photos
 from anju.households.models import Member
 
 from .. import thresholds
@@ -234,21 +234,6 @@ def _clean_checklist(checklist) -> dict:
     return out
 
 
-def _clean_photos(photos) -> list:
-    photos = [p for p in photos or () if p]
-    if len(photos) > PHOTOS_MAX:
-        raise DomainError(
-            _("Attach at most %(n)s photos.") % {"n": PHOTOS_MAX}, code="too_many_photos"
-        )
-    for photo in photos:
-        if check_document(photo) == "pdf":
-            raise DomainError(
-                _("%(name)s is not a photo (JPEG or PNG).") % {"name": photo.name},
-                code="upload_type",
-            )
-    return photos
-
-
 def _clean_signature(signature: bytes | None) -> ContentFile | None:
     if not signature:
         return None
@@ -316,7 +301,7 @@ def visit_record(
         raise DomainError(_("The visit cannot be in the future."), code="bad_date")
     notes = (notes or "").strip()[:4000]
     follow_ups = [str(f).strip()[:300] for f in follow_ups or () if str(f).strip()]
-    photos = _clean_photos(photos)
+    photos = check_photos(photos, most=PHOTOS_MAX)
     answered = outcome == VisitOutcome.COMPLETED
     if answered:
         present = _clean_people(people, task.household)

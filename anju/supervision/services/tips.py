@@ -21,7 +21,7 @@ from anju.core import audit, pii, timeline
 from anju.core.errors import DomainError
 from anju.core.models import AuditKind
 from anju.core.numbering import next_number
-from anju.core.uploads import check_document
+from anju.core.uploads import check_photos
 from anju.housing.models import Unit
 
 from .. import thresholds
@@ -71,21 +71,6 @@ def _throttle(ip: str | None) -> None:
 
 
 # --- Giving a tip ---------------------------------------------------------------------
-
-
-def _check_photos(photos) -> list:
-    photos = [p for p in photos or () if p]
-    if len(photos) > PHOTOS_MAX:
-        raise DomainError(
-            _("Attach at most %(n)s photos.") % {"n": PHOTOS_MAX}, code="too_many_photos"
-        )
-    for photo in photos:
-        if check_document(photo) == "pdf":
-            raise DomainError(
-                _("%(name)s is not a photo (JPEG or PNG).") % {"name": photo.name},
-                code="upload_type",
-            )
-    return photos
 
 
 def _match_unit(place: str, estate) -> Unit | None:
@@ -148,7 +133,7 @@ def tip_submit(
     phone = "" if anonymous else (contact_phone or "").strip()
     if phone:
         phone = pii.validate_phone(phone)
-    photos = _check_photos(photos)
+    photos = check_photos(photos, most=PHOTOS_MAX)
     if source == TipSource.PUBLIC:
         _throttle(ip)
     # The tenant who gave it on the portal, or the staff member who entered it.

@@ -13,15 +13,13 @@ Only the cast, a rule set, the households and their data are made beforehand. Ru
 screenshot of each step."""
 
 import datetime
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from anju.households.models import BadConductRecord
 from anju.supervision.models import (
@@ -35,14 +33,14 @@ from anju.supervision.models import (
 )
 from anju.tenancy.models import Bill
 from anju.testing.admission import make_ruleset
-from anju.testing.cast import PASSWORD, build_cast
+from anju.testing.browser import Walk
+from anju.testing.cast import build_cast
 from anju.testing.tenancy import housed_household
 
 from .screening_fixtures import enrol, feed, person_id
 
 pytestmark = pytest.mark.browser
 
-SHOTS = os.environ.get("ANJU_WALK_SCREENSHOTS", "")
 DAYS = 60
 
 
@@ -77,34 +75,6 @@ def world(transactional_db):
         visitor_days=lambda i: True,
     )
     return cast, sublet, until
-
-
-class Walk:
-    def __init__(self, page: Page, live_server):
-        self.page = page
-        self.base = live_server.url
-        self.shots = 0
-
-    def go(self, name, *args):
-        self.page.goto(self.base + reverse(name, args=args))
-
-    def log_in(self, username):
-        self.page.context.clear_cookies()
-        self.page.goto(self.base + reverse("login"))
-        self.page.locator("input[name=username]").fill(username)
-        self.page.locator("input[name=password]").fill(PASSWORD)
-        self.page.get_by_test_id("login-submit").click()
-        expect(self.page.get_by_test_id("logout")).to_be_attached()
-
-    def said(self):
-        expect(self.page.locator(".alert-danger")).to_have_count(0)
-        expect(self.page.locator(".alert-success").first).to_be_visible()
-
-    def shot(self, name):
-        if SHOTS:
-            self.shots += 1
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=f"{SHOTS}/{self.shots:02d}-{name}.png", full_page=True)
 
 
 def test_a_flag_becomes_an_inspection_a_case_and_a_penalty(page, live_server, world):

@@ -8,23 +8,20 @@ Only the cast, a published rule set and the open campaign are made beforehand. R
 `pytest -m browser -p no:xdist`. Set ANJU_WALK_SCREENSHOTS to a folder to keep a
 screenshot of each step."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from anju.tenancy.models import Outcome, RecertCase, RecertStatus
 from anju.tenancy.services.recertification import campaign_open, first_of_next_month
 from anju.testing.admission import make_ruleset
-from anju.testing.cast import PASSWORD, build_cast
+from anju.testing.browser import Walk
+from anju.testing.cast import build_cast
 
 pytestmark = pytest.mark.browser
-
-SHOTS = os.environ.get("ANJU_WALK_SCREENSHOTS", "")
 
 
 @pytest.fixture
@@ -36,37 +33,6 @@ def campaign(transactional_db):
         actor=cast.officer, year=today.year, name="年度资格复核", estates=[cast.e1, cast.e2]
     )
     return cast, opened
-
-
-class Walk:
-    def __init__(self, page: Page, live_server):
-        self.page = page
-        self.base = live_server.url
-        self.shots = 0
-
-    def go(self, name, *args):
-        self.page.goto(self.base + reverse(name, args=args))
-
-    def log_in(self, username):
-        self.page.context.clear_cookies()
-        self.page.goto(self.base + reverse("login"))
-        self.page.locator("input[name=username]").fill(username)
-        self.page.locator("input[name=password]").fill(PASSWORD)
-        self.page.get_by_test_id("login-submit").click()
-        expect(self.page.get_by_test_id("logout")).to_be_attached()
-
-    def said(self, pattern=None):
-        expect(self.page.locator(".alert-danger")).to_have_count(0)
-        success = self.page.locator(".alert-success")
-        expect(success.first).to_be_visible()
-        if pattern:
-            expect(success.first).to_contain_text(re.compile(pattern))
-
-    def shot(self, name):
-        if SHOTS:
-            self.shots += 1
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=f"{SHOTS}/{self.shots:02d}-{name}.png", full_page=True)
 
 
 def test_a_tenant_declares_an_officer_confirms_tiered_rent_and_the_tenant_sees_it(
