@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anju.core.labels import register_choices
 from anju.core.scoping import estate_q
@@ -23,7 +24,7 @@ class BillKind(models.TextChoices):
 
 
 class BillStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("bill status", "Open")
     PAID = "paid", _("Paid")
     CANCELLED = "cancelled", _("Cancelled")
 
