@@ -68,7 +68,10 @@ class CaseOpenForm(forms.Form):
         widget=forms.Textarea(
             attrs={
                 "rows": 4,
-                "placeholder": "入户核查：2026-03-28 见两名非家庭成员\n租住协议：已见原件",
+                "placeholder": gettext_lazy(
+                    "Inspection: two non-members found on 2026-03-28\n"
+                    "Sublease agreement: original seen"
+                ),
             }
         ),
         help_text=gettext_lazy("One fact a line: what, a colon, then what was found."),

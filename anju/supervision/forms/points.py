@@ -31,7 +31,11 @@ class PointsRecordForm(forms.Form):
         label=gettext_lazy("Details"),
         max_length=300,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "3楼楼道堆放纸箱，已拍照"}),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": gettext_lazy("Boxes stacked in the 3rd-floor corridor; photographed")
+            }
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -67,7 +71,10 @@ class CreditForm(forms.Form):
         max_length=300,
         required=False,
         widget=forms.TextInput(
-            attrs={"class": "form-control", "placeholder": "社区清洁日志愿服务"}
+            attrs={
+                "class": "form-control",
+                "placeholder": gettext_lazy("Volunteered on the community clean-up day"),
+            }
         ),
     )
 
