@@ -92,6 +92,7 @@ def generate(
     progress: Progress | None = None,
     admission: bool = True,
     tenancy: bool = True,
+    supervision: bool = True,
     events_days: int = 0,
 ) -> Result:
     say = progress or (lambda message: None)
@@ -100,7 +101,14 @@ def generate(
     started = time.perf_counter()
     say(f"Planning {units} units (seed {seed})…")
     plan = plan_district(units, seed)
-    writer = _Writer(plan, say, admission=admission, tenancy=tenancy, events_days=events_days)
+    writer = _Writer(
+        plan,
+        say,
+        admission=admission,
+        tenancy=tenancy,
+        supervision=supervision,
+        events_days=events_days,
+    )
     writer.run()
     counts = writer.counts
     audit.record(
@@ -165,6 +173,7 @@ class _Writer:
         *,
         admission: bool = True,
         tenancy: bool = True,
+        supervision: bool = True,
         events_days: int = 0,
     ):
         self.plan = plan
@@ -172,6 +181,7 @@ class _Writer:
         self.with_admission = admission
         self.with_tenancy = tenancy
         self.events_days = events_days
+        self.with_supervision = supervision
         self.events_result = None
         self.counts: dict[str, int] = {}
         self.org_pk: dict[str, int] = {}
@@ -201,7 +211,7 @@ class _Writer:
             stages.append(self.tenancy)
         if self.events_days > 0:
             stages.append(self.events)
-        if self.with_tenancy:
+        if self.with_tenancy and self.with_supervision:
             stages.append(self.supervision)
         for stage in stages:
             self.stage_no += 1
@@ -592,12 +602,12 @@ class _Writer:
         tasks on the strongest flags and visits, all through the supervision services
         (see `anju.demo.supervision_cases` and `anju.demo.supervision_field`)."""
         from anju.supervision.models import RunTrigger
-        from anju.supervision.services.screening import screening_run
+        from anju.supervision.services.screening import WINDOW_MIN, screening_run
 
         from .supervision_cases import generate as generate_cases
         from .supervision_field import generate as generate_field
 
-        if self.events_days > 0:
+        if self.events_days >= WINDOW_MIN:
             until = timezone.localdate() - timedelta(days=1)
             run = screening_run(
                 until=until, window_days=min(90, self.events_days), trigger=RunTrigger.COMMAND

@@ -190,7 +190,7 @@ def test_a_second_confirmation_is_an_error_message(cast, client_for):
     client = client_for("operator")
     client.post(reverse("device_confirm", args=[lock.pk]))
     response = client.post(reverse("device_confirm", args=[lock.pk]), follow=True)
-    assert "already confirmed" in response.content.decode()
+    assert "该设备已确认" in response.content.decode()  # the district's language
 
 
 def test_an_unsafe_next_address_is_not_followed(cast, client_for):

@@ -53,7 +53,9 @@ def district_once(django_db_setup, django_db_blocker):
         override_settings(PASSWORD_HASHERS=FAST_HASHER),
         transaction.atomic(),
     ):
-        yield district.generate(units=district.MIN_UNITS, seed=8, admission=False)
+        yield district.generate(
+            units=district.MIN_UNITS, seed=8, admission=False, supervision=False
+        )
         transaction.set_rollback(True)
 
 
