@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext
 
 from anju.housing.models import Estate
 
@@ -106,9 +106,16 @@ class ReportForm(forms.Form):
         label=_("Over the last"),
         required=False,
         coerce=int,
-        choices=[(n, ngettext_lazy("%(n)d run", "%(n)d runs", "n") % {"n": n}) for n in RUN_COUNTS],
         initial=DEFAULT_RUN_COUNT,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request: a lazy plural formatted at import would keep the language
+        # active then.
+        self.fields["runs"].choices = [
+            (n, ngettext("%(n)d run", "%(n)d runs", n) % {"n": n}) for n in RUN_COUNTS
+        ]
 
     def count(self) -> int:
         if self.is_bound and self.is_valid() and self.cleaned_data["runs"]:

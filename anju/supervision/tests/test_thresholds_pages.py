@@ -266,3 +266,12 @@ def test_a_run_count_that_cannot_be_read_falls_back_to_ten(cast, client_for):
     response = client_for("officer").get(reverse("screening_thresholds"), {"runs": "all"})
     assert response.status_code == 200
     assert response.context["report_form"].count() == 10
+
+
+def test_the_run_counts_are_offered_in_the_readers_language(cast, client_for):
+    client = client_for("officer")
+    assert ">10 runs</option>" in client.get(reverse("screening_thresholds")).content.decode()
+    client.post(reverse("set_language"), {"language": "zh-hans"})
+    with translation.override("zh-hans"):
+        html = client.get(reverse("screening_thresholds")).content.decode()
+    assert ">10次筛查</option>" in html
