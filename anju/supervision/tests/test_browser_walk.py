@@ -164,6 +164,10 @@ def test_a_flag_becomes_an_inspection_a_case_and_a_penalty(page, live_server, wo
     )
     decide.locator("input[name=illegal_income]").fill("3000")
     decide.locator("input[name=fine]").fill("2000")
+    # Leaving the field previews the penalty (htmx); wait for it, so that the preview's
+    # request is not still running when the form is sent.
+    decide.locator("input[name=fine]").press("Tab")
+    expect(page.get_by_test_id("preview")).to_contain_text("2000")
     walk.shot("decide")
     decide.locator("button.btn-primary").click()
     walk.said()
