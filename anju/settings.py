@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "anju.admission",
     "anju.tenancy",
     "anju.supervision",
+    "anju.exits",
     "anju.portal",
 ]
 
@@ -254,3 +255,11 @@ ANJU_INGEST_MAX_BYTES = env.int("ANJU_INGEST_MAX_BYTES", default=20 * 1024 * 102
 ANJU_PENALTY_PAYMENT_DAYS = env.int("ANJU_PENALTY_PAYMENT_DAYS", default=30)
 # Good-conduct credit for twelve months of rent paid on time (the evaluation scores it).
 ANJU_ON_TIME_CREDIT = env.str("ANJU_ON_TIME_CREDIT", default="12.0")
+# The authority's practice for an exit case, in days: to decide a case once opened, to
+# issue the vacate notice once decided, to file in court once an overstay goes there,
+# and to settle the deposit once the keys are back. The law's numbers (the moving
+# period, the deadline of a recovery) are in the yearly rule set.
+ANJU_EXIT_DECIDE_DAYS = env.int("ANJU_EXIT_DECIDE_DAYS", default=10)
+ANJU_EXIT_NOTICE_DAYS = env.int("ANJU_EXIT_NOTICE_DAYS", default=5)
+ANJU_EXIT_FILE_DAYS = env.int("ANJU_EXIT_FILE_DAYS", default=30)
+ANJU_EXIT_SETTLE_DAYS = env.int("ANJU_EXIT_SETTLE_DAYS", default=15)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("anju.admission.urls")),
     path("", include("anju.tenancy.urls")),
     path("", include("anju.supervision.urls")),
+    path("", include("anju.exits.urls")),
     path("", include("anju.portal.urls")),
     path("api/v1/", include("anju.api_urls")),
     path("django-admin/", admin.site.urls),

@@ -72,11 +72,24 @@ class Perm(models.TextChoices):
     CASE_MANAGE = "supervision.cases", _("Open violation cases, issue notices, take statements")
     CASE_DECIDE = "supervision.decide", _("Decide violation cases and their penalties")
     POINTS_RECORD = "supervision.points", _("Record tenant points and good-conduct credit")
+    EXITS_VIEW = "exits.view", _("View exit cases, handovers and exchanges")
+    EXIT_MANAGE = (
+        "exits.manage",
+        _("Open exit cases, issue vacate notices and record court steps"),
+    )
+    EXIT_DECIDE = "exits.decide", _("Decide exits and withdraw them")
+    HANDOVER = "exits.handover", _("Record move-out handovers and settle deposits")
+    EXCHANGE_ENTER = "exits.exchange_enter", _("Enter exchange requests at the counter")
+    EXCHANGE_DECIDE = (
+        "exits.exchange_decide",
+        _("Decide exchanges, offer units, approve swaps and order transfers"),
+    )
 
 
 _VIEW = {Perm.HOUSING_VIEW, Perm.HOUSEHOLDS_VIEW, Perm.EXPORT}
 _ADMISSION_VIEW = {Perm.ADMISSION_VIEW}
 _SUPERVISION_FIELD = {Perm.SUPERVISION_VIEW, Perm.INSPECT, Perm.CASE_MANAGE}
+_EXITS_DESK = {Perm.EXITS_VIEW, Perm.EXIT_MANAGE, Perm.HANDOVER, Perm.EXCHANGE_ENTER}
 _TENANCY_DESK = {
     Perm.TENANCY_VIEW,
     Perm.BILLING_MANAGE,
@@ -120,12 +133,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.INSPECTION_PLAN,
             Perm.CASE_DECIDE,
             Perm.POINTS_RECORD,
+            *_EXITS_DESK,
+            Perm.EXIT_DECIDE,
+            Perm.EXCHANGE_DECIDE,
         }
     ),
     Role.STREET_REVIEWER: frozenset(
         _VIEW
         | _ADMISSION_VIEW
-        | {Perm.APPLICATION_REVIEW, Perm.TENANCY_VIEW, Perm.SUPERVISION_VIEW}
+        | {Perm.APPLICATION_REVIEW, Perm.TENANCY_VIEW, Perm.SUPERVISION_VIEW, Perm.EXITS_VIEW}
     ),
     Role.COMMUNITY_WORKER: frozenset(
         _VIEW
@@ -140,6 +156,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.RECERT_ENTER,
             *_SUPERVISION_FIELD,
             Perm.TIP_TRIAGE,
+            Perm.EXITS_VIEW,
+            Perm.EXCHANGE_ENTER,
         }
     ),
     Role.OPERATOR_CLERK: frozenset(
@@ -156,12 +174,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.DEVICES_MANAGE,
             Perm.INSPECTION_PLAN,
             Perm.POINTS_RECORD,
+            *_EXITS_DESK,
         }
     ),
     Role.PROPERTY_STAFF: frozenset({Perm.HOUSING_VIEW}),
     Role.PARTNER_AGENCY: frozenset({Perm.VERIFICATION_ANSWER}),
     Role.AUDITOR: frozenset(
-        _VIEW | _ADMISSION_VIEW | {Perm.AUDIT_VIEW, Perm.TENANCY_VIEW, Perm.SUPERVISION_VIEW}
+        _VIEW
+        | _ADMISSION_VIEW
+        | {Perm.AUDIT_VIEW, Perm.TENANCY_VIEW, Perm.SUPERVISION_VIEW, Perm.EXITS_VIEW}
     ),
     Role.SYSTEM_ADMIN: frozenset({Perm.ORGS_MANAGE}),
     Role.SECURITY_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.APIKEYS_MANAGE}),

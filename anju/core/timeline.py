@@ -20,6 +20,8 @@ VERBS = {
     "head.changed": _("%(name)s became head of household"),
     "lease.started": _("Lease %(number)s for unit %(unit)s began on %(start)s"),
     "lease.ended": _("Lease %(number)s for unit %(unit)s ended on %(end)s"),
+    "credentials.revoked": _("%(count)s door credentials revoked"),
+    "archive.closed": _("Archive closed: %(reason)s"),
     "unit.status": _("Unit %(unit)s: %(old)s → %(new)s"),
     "unit.created": _("Unit %(unit)s entered the housing stock"),
     "document.added": _("Document added: %(title)s"),

@@ -261,7 +261,10 @@ class Lease(models.Model):
         _("ended on"),
         null=True,
         blank=True,
-        help_text=_("The last day of the tenancy when it ended before its term."),
+        help_text=_(
+            "The tenancy's last day, when it ends other than at its term: the day the keys "
+            "came back, or the end of a moving period."
+        ),
     )
     monthly_rent = models.DecimalField(_("monthly rent (yuan)"), max_digits=10, decimal_places=2)
     area_m2 = models.DecimalField(

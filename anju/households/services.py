@@ -434,22 +434,44 @@ def lease_rents_backfill(lease_ids=None) -> int:
     return len(rows) + len(stale)
 
 
-def lease_end(lease: Lease, *, actor, on, status: str = LeaseStatus.ENDED) -> Lease:
+def lease_end(
+    lease: Lease,
+    *,
+    actor,
+    on,
+    status: str = LeaseStatus.ENDED,
+    unit_status: str = UnitStatus.VACATING,
+) -> Lease:
+    """End an active lease: `on` is the tenancy's last day, kept in `ended_on` (the
+    contract's term, `end`, stays as signed; the bill run stops at the earlier of the
+    two). The household leaves the unit, which goes to `unit_status`: vacating while
+    the handover is still to come, or straight to vacant or under repair after it."""
     if lease.status != LeaseStatus.ACTIVE:
         raise DomainError(_("Only an active lease can end."), code="not_active")
+    if on < lease.start:
+        raise DomainError(_("A lease cannot end before it starts."), code="bad_dates")
     household, unit = lease.household, lease.unit
     with transaction.atomic():
         lease.status = status
-        lease.end = on
-        lease.save(update_fields=["status", "end"])
-        unit_set_status(unit, actor=actor, status=UnitStatus.VACATING, by_lease=True)
-        household.unit = None
-        household.save(update_fields=["unit"])
+        lease.ended_on = on
+        lease.save(update_fields=["status", "ended_on"])
+        if unit.status == UnitStatus.OCCUPIED:
+            unit_set_status(unit, actor=actor, status=UnitStatus.VACATING, by_lease=True)
+        unit_set_status(
+            unit,
+            actor=actor,
+            status=unit_status,
+            reason=_("Lease %(n)s ended") % {"n": lease.number},
+            by_lease=True,
+        )
+        if household.unit_id == unit.pk:
+            household.unit = None
+            household.save(update_fields=["unit"])
         audit.record(
             actor=actor,
             action="lease.end",
             target=lease,
-            changes={"status": ["active", status], "end": str(on)},
+            changes={"status": ["active", status], "ended_on": str(on)},
         )
         for target in ({"for_household": household}, {"for_unit": unit}):
             timeline.add(
@@ -461,6 +483,50 @@ def lease_end(lease: Lease, *, actor, on, status: str = LeaseStatus.ENDED) -> Le
                 **target,
             )
     return lease
+
+
+def credentials_revoke(household: Household, *, actor, at=None) -> int:
+    """Revoke every door credential of the household's members (keys and cards handed
+    back at a move-out). Returns how many were revoked; a second call revokes none."""
+    at = at or timezone.now()
+    live = Credential.objects.filter(member__household=household, revoked_at__isnull=True)
+    refs = list(live.values_list("kind", "ref"))
+    if not refs:
+        return 0
+    with transaction.atomic():
+        count = live.update(revoked_at=at)
+        audit.record(
+            actor=actor,
+            action="credential.revoke",
+            target=household,
+            changes={"revoked": [f"{kind}:{ref}" for kind, ref in refs]},
+        )
+        timeline.add("credentials.revoked", actor=actor, for_household=household, count=count)
+    return count
+
+
+def household_close(household: Household, *, actor, reason: str) -> Household:
+    """Close the household's archive when its tenancy is over: it is kept, never
+    deleted, with the reason and the day."""
+    if household.closed_at is not None:
+        raise DomainError(_("This household's archive is already closed."), code="closed")
+    if household.leases.filter(status=LeaseStatus.ACTIVE).exists():
+        raise DomainError(_("The household still holds an active lease."), code="active_lease")
+    reason = reason.strip()[:200]
+    with transaction.atomic():
+        old = household.status
+        household.status = HouseholdStatus.EXITED
+        household.unit = None
+        household.closed_at, household.closed_reason = timezone.now(), reason
+        household.save(update_fields=["status", "unit", "closed_at", "closed_reason"])
+        audit.record(
+            actor=actor,
+            action="household.close",
+            target=household,
+            changes={"status": [old, HouseholdStatus.EXITED], "reason": reason},
+        )
+        timeline.add("archive.closed", actor=actor, for_household=household, reason=reason)
+    return household
 
 
 # --- The archive ------------------------------------------------------------------

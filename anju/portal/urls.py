@@ -1,6 +1,19 @@
 from django.urls import path
 
-from .views import apply, choose, conduct, declare, home, renew, signup, status, tenancy, tips
+from .views import (
+    apply,
+    choose,
+    conduct,
+    declare,
+    exchanges,
+    exits,
+    home,
+    renew,
+    signup,
+    status,
+    tenancy,
+    tips,
+)
 
 urlpatterns = [
     path("my/", home.home, name="portal_home"),
@@ -39,3 +52,4 @@ urlpatterns = [
 urlpatterns += tenancy.urlpatterns + renew.urlpatterns + declare.urlpatterns
 urlpatterns += conduct.urlpatterns
 urlpatterns += tips.urlpatterns
+urlpatterns += exits.urlpatterns + exchanges.urlpatterns

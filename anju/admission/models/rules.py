@@ -111,6 +111,16 @@ class RuleSet(models.Model):
     points_review_threshold = models.PositiveSmallIntegerField(
         _("valid points that put a tenancy up for termination review"), default=16
     )
+    # Exit numbers (arts. 27 and 31): the moving period at contract rent, and the
+    # deadline an order to return a recovered unit gives.
+    moving_period_months = models.PositiveSmallIntegerField(
+        _("moving period (months)"),
+        default=2,
+        help_text=_("At contract rent (art. 31); a one-off grace year is 12."),
+    )
+    recovery_deadline_days = models.PositiveSmallIntegerField(
+        _("days an order to return a recovered unit gives (art. 27)"), default=30
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
     )

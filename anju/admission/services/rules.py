@@ -108,6 +108,8 @@ RULESET_FIELDS = [
     "ban_years",
     "points_valid_years",
     "points_review_threshold",
+    "moving_period_months",
+    "recovery_deadline_days",
 ]
 
 

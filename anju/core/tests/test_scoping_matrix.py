@@ -547,6 +547,7 @@ APP_MATRICES = [
         "anju.admission.tests.matrix",
         "anju.tenancy.tests.matrix",
         "anju.supervision.tests.matrix",
+        "anju.exits.tests.matrix",
     )
     for info in sorted(
         pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda m: m.name

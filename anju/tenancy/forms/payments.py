@@ -33,7 +33,10 @@ class RefundForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Amount (yuan)"), min_value=0.01, max_digits=12, decimal_places=2
     )
-    method = forms.ChoiceField(label=_("Paid back by"), choices=Channel.choices)
+    method = forms.ChoiceField(
+        label=_("Paid back by"),
+        choices=[(v, label) for v, label in Channel.choices if v != Channel.DEPOSIT],
+    )
     paid_on = forms.DateField(label=_("Paid back on"), widget=DATE)
     reason = forms.CharField(label=_("Reason"), max_length=200)
 

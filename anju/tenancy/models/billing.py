@@ -21,6 +21,8 @@ class BillKind(models.TextChoices):
     BACK_RENT = "back_rent", _("Back rent")
     DAMAGE = "damage", _("Damage charge")
     REPAIR = "repair", _("Paid repair")
+    MOVING = "moving", _("Moving-period rent")
+    OVERSTAY = "overstay", _("Overstay at market rent")
 
 
 class BillStatus(models.TextChoices):

@@ -18,6 +18,9 @@ class Channel(models.TextChoices):
     BANK = "bank", _("Bank transfer")
     WECHAT = "wechat", _("WeChat Pay")
     ALIPAY = "alipay", _("Alipay")
+    # The deposit turned back into the household's money at the end of a tenancy; it
+    # settles what is still owed first (押金抵扣). Never offered at the counter.
+    DEPOSIT = "deposit", _("Deposit applied")
 
 
 COUNTER_CHANNELS = (Channel.CASH, Channel.CARD)

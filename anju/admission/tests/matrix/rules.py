@@ -93,6 +93,8 @@ ROWS = [
             "ban_years": "5",
             "points_valid_years": "2",
             "points_review_threshold": "16",
+            "moving_period_months": "2",
+            "recovery_deadline_days": "30",
         },
     ),
     Row(

@@ -1,0 +1,1 @@
+"""Forms of the exits app, one module per area."""
