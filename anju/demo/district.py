@@ -93,6 +93,7 @@ def generate(
     admission: bool = True,
     tenancy: bool = True,
     supervision: bool = True,
+    exits: bool = True,
     events_days: int = 0,
 ) -> Result:
     say = progress or (lambda message: None)
@@ -107,6 +108,7 @@ def generate(
         admission=admission,
         tenancy=tenancy,
         supervision=supervision,
+        exits=exits,
         events_days=events_days,
     )
     writer.run()
@@ -174,6 +176,7 @@ class _Writer:
         admission: bool = True,
         tenancy: bool = True,
         supervision: bool = True,
+        exits: bool = True,
         events_days: int = 0,
     ):
         self.plan = plan
@@ -182,6 +185,7 @@ class _Writer:
         self.with_tenancy = tenancy
         self.events_days = events_days
         self.with_supervision = supervision
+        self.with_exits = exits
         self.events_result = None
         self.counts: dict[str, int] = {}
         self.org_pk: dict[str, int] = {}
@@ -213,6 +217,8 @@ class _Writer:
             stages.append(self.events)
         if self.with_tenancy and self.with_supervision:
             stages.append(self.supervision)
+        if self.with_tenancy and self.with_exits:
+            stages.append(self.exits)
         for stage in stages:
             self.stage_no += 1
             name = stage.__name__
@@ -616,3 +622,12 @@ class _Writer:
         for generate_part in (generate_cases, generate_field):
             counts = generate_part(seed=self.plan.seed, say=self.say)
             self.counts.update({f"supervision_{key}": value for key, value in counts.items()})
+
+    def exits(self) -> None:
+        """Exit cases at every stage (some overdue, some in court, some closed with their
+        deposit settled) and exchanges, through the exits services (see
+        `anju.demo.exits`)."""
+        from .exits import generate as generate_exits
+
+        counts = generate_exits(seed=self.plan.seed, say=self.say)
+        self.counts.update(counts)

@@ -71,6 +71,12 @@ class UnitHandover(models.Model):
         "households.ArchiveDocument", blank=True, related_name="+", verbose_name=_("photos")
     )
     credentials_revoked = models.PositiveSmallIntegerField(_("door credentials revoked"), default=0)
+    # A move-out: the bills that covered days after the keys came back, cut back to that
+    # day ([{"bill": id, "kind": …, "old": "…", "new": "…"}]), and what that took off.
+    shortened = models.JSONField(_("bills cut back"), default=list, blank=True)
+    rent_returned = models.DecimalField(
+        _("rent for days after the keys came back"), max_digits=12, decimal_places=2, default=0
+    )
     unit_after = models.CharField(
         _("unit afterwards"), max_length=14, choices=UnitAfter.choices, blank=True
     )

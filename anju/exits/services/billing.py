@@ -14,7 +14,7 @@ One bill per case, kind and month: the unique (lease, kind, period) constraint a
 
 The run reads the live cases, computes every bill in Python (cases are few; the rows
 are many only in a district of 100,000 units) and writes them with one bulk insert,
-one audit entry per bill and one timeline entry per household."""
+one audit entry for the run and one timeline entry per bill."""
 
 from __future__ import annotations
 
@@ -135,21 +135,16 @@ def exit_bills_raise(today: datetime.date | None = None, *, actor=None, cases=No
         created = list(
             Bill.objects.filter(source_key__in=[b.source_key for b in fresh], created_at=now)
         )
-        audit.record_many(
+        # One audit entry for the run, naming its bills (as the monthly bill run does);
+        # each household's timeline tells its own.
+        audit.record(
             actor=actor,
-            items=[
-                (
-                    "bill.raise",
-                    bill,
-                    {
-                        "household": bill.household_id,
-                        "kind": bill.kind,
-                        "amount": str(bill.amount),
-                        "period": f"{bill.period_start}–{bill.period_end}",
-                    },
-                )
-                for bill in created
-            ],
+            action="bill.exit_run",
+            target=("exits.billing", today.toordinal(), f"exit bills to {today:%Y-%m}"),
+            changes={
+                "created": len(created),
+                "bills": [[bill.pk, bill.source_key, str(bill.amount)] for bill in created],
+            },
         )
         timeline.add_many(
             timeline.build(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -39,6 +40,7 @@ from anju.tenancy.models import ListingStatus, VacateListing, VacateReason
 from ..models import (
     COURT_REASONS,
     TRANSITIONS,
+    ExchangeRequest,
     ExitCase,
     ExitChannel,
     ExitReason,
@@ -53,8 +55,8 @@ timeline.register("exit.decided", gettext_lazy("Exit case %(number)s decided: %(
 timeline.register(
     "exit.notice",
     gettext_lazy(
-        "Vacate notice %(notice)s issued: vacate by %(by)s; rent ¥%(rent)s a month until "
-        "then, market rent ¥%(market)s a month after"
+        "Vacate notice %(notice)s issued: vacate by %(by)s, at the contract rent of "
+        "¥%(rent)s a month until then; after it: %(track)s"
     ),
 )
 timeline.register(
@@ -229,6 +231,12 @@ def case_open(
         raise DomainError(_("Unknown channel."), code="channel")
     on = on or timezone.localdate()
     lease = _active_lease(household)
+    if ExchangeRequest.objects.open().filter(household=household).exists():
+        raise DomainError(
+            _("Household %(h)s has an exchange request in progress: withdraw it first.")
+            % {"h": household.number},
+            code="exchange_open",
+        )
     live = ExitCase.objects.live().filter(household=household).first()
     if live is not None:
         raise DomainError(
@@ -453,18 +461,40 @@ def after_sentence(case: ExitCase) -> str:
     )
 
 
-def notice_issue(
-    case: ExitCase,
-    *,
-    actor,
-    on: datetime.date | None = None,
-    vacate_by: datetime.date | None = None,
-) -> ExitCase:
-    """Issue the vacate notice (腾退通知): the deadline (art. 27's or the moving
-    period, unless the officer sets a sooner day), the contract rent until then and the
-    market rent after, as a PDF kept on the case, with a letter and an SMS. The unit
-    becomes "vacating", and the lease's tenancy ends at the deadline (`ended_on`), so
-    the bill run stops there."""
+@dataclass(frozen=True)
+class NoticePreview:
+    """What a vacate notice issued on `on` would say, before it is issued."""
+
+    on: datetime.date
+    vacate_by: datetime.date
+    latest: datetime.date  # the deadline the rules give; a sooner one may be set
+    moving_rent: Decimal
+    market_rent: Decimal
+    track: str
+    lease_end: datetime.date
+    ruleset: RuleSet
+    # Where `latest` comes from: "recovery" (art. 27's days to return the unit),
+    # "requested" (a voluntary exit's own day) or "moving" (the moving period).
+    rule: str
+
+    @property
+    def days(self) -> int:
+        return (self.vacate_by - self.on).days
+
+    @property
+    def past_lease_end(self) -> bool:
+        """The lease's term ends before the deadline: the days after it are billed as
+        moving-period rent, at the same rent."""
+        return self.lease_end < self.vacate_by
+
+
+def notice_preview(
+    case: ExitCase, *, on: datetime.date | None = None, vacate_by: datetime.date | None = None
+) -> NoticePreview:
+    """The deadline and the rents of the notice the case would get, checked as
+    `notice_issue` checks them: the case must be decided, and a deadline the officer
+    sets must come after the notice and no later than the rules allow."""
+    check_move(case, Stage.MOVING)
     on = on or timezone.localdate()
     ruleset = rules_on(on)
     default = default_vacate_by(case, on, ruleset)
@@ -478,14 +508,52 @@ def notice_issue(
             % {"d": default.isoformat()},
             code="bad_deadline",
         )
+    rent = current_rent(case.lease)
+    if case.reason in (ExitReason.RECOVERY, ExitReason.FALSE_DECLARATION):
+        rule = "recovery"
+    elif case.requested_move_out and default == case.requested_move_out:
+        rule = "requested"
+    else:
+        rule = "moving"
+    return NoticePreview(
+        on=on,
+        vacate_by=vacate_by,
+        latest=default,
+        moving_rent=rent,
+        market_rent=market_rent_of(rent, ruleset),
+        track=case.track or track_for(case.reason, case.has_other_housing),
+        lease_end=case.lease.end,
+        ruleset=ruleset,
+        rule=rule,
+    )
+
+
+def notice_issue(
+    case: ExitCase,
+    *,
+    actor,
+    on: datetime.date | None = None,
+    vacate_by: datetime.date | None = None,
+) -> ExitCase:
+    """Issue the vacate notice (腾退通知): the deadline (art. 27's or the moving
+    period, unless the officer sets a sooner day), the contract rent until then and the
+    market rent after, as a PDF kept on the case, with a letter and an SMS. The unit
+    becomes "vacating", and the lease's tenancy ends at the deadline (`ended_on`), so
+    the bill run stops there."""
+    preview = notice_preview(case, on=on, vacate_by=vacate_by)
+    on, vacate_by = preview.on, preview.vacate_by
     with transaction.atomic():
-        case = ExitCase.objects.select_for_update().select_related("lease", "unit").get(pk=case.pk)
+        case = (
+            ExitCase.objects.select_for_update(of=("self",))
+            .select_related("lease", "unit")
+            .get(pk=case.pk)
+        )
         fields = ["notice_number", "notice_issued_on", "vacate_by", "moving_rent", "market_rent"]
         check_move(case, Stage.MOVING)
         case.notice_number = case.number.replace("TC", "TT", 1)
         case.notice_issued_on, case.vacate_by = on, vacate_by
         case.moving_rent = current_rent(case.lease)
-        case.market_rent = market_rent_of(case.moving_rent, ruleset)
+        case.market_rent = market_rent_of(case.moving_rent, preview.ruleset)
         fields += set_stage(case, Stage.MOVING, on)
         case.notice_document.save(
             f"{case.notice_number}.pdf", ContentFile(notice_pdf(case)), save=False
@@ -541,7 +609,7 @@ def notice_issue(
             notice=case.notice_number,
             by=vacate_by.isoformat(),
             rent=str(case.moving_rent),
-            market=str(case.market_rent),
+            track=case.track,
         )
     return case
 
@@ -612,6 +680,13 @@ def to_litigation(case: ExitCase, *, actor, note: str, on: datetime.date | None 
     on = on or timezone.localdate()
     with transaction.atomic():
         case = ExitCase.objects.select_for_update().get(pk=case.pk)
+        if case.stage != Stage.OVERSTAY:
+            # The moving period is the household's by law: only an overstay goes to court
+            # this way (overstay_begin sends the court track there when it ends).
+            raise DomainError(
+                _("Only a household overstaying at market rent is taken to court this way."),
+                code="bad_transition",
+            )
         old_track = case.track
         case.track = Track.LITIGATION
         fields = set_stage(case, Stage.LITIGATION, on)
@@ -646,7 +721,11 @@ def case_withdraw(case: ExitCase, *, actor, reason: str) -> ExitCase:
         raise DomainError(_("Give the reason for withdrawing."), code="reason")
     today = timezone.localdate()
     with transaction.atomic():
-        case = ExitCase.objects.select_for_update().select_related("lease", "unit").get(pk=case.pk)
+        case = (
+            ExitCase.objects.select_for_update(of=("self",))
+            .select_related("lease", "unit")
+            .get(pk=case.pk)
+        )
         old = case.stage
         fields = set_stage(case, Stage.WITHDRAWN, today)
         case.withdrawn_reason = reason[:300]

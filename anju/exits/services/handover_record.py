@@ -74,6 +74,32 @@ def checked_charges(charges, rows: list[dict]) -> tuple[dict[str, Decimal], list
     return out, problems
 
 
+def checked_handover(
+    *, checklist, meter_readings, keys, cards, photos=(), charges=None
+) -> tuple[dict, list[str]]:
+    """A handover's input, clean ({"checklist", "meter_readings", "keys", "cards",
+    "charges"}), and every problem found in it, so a caller can name them together
+    with its own."""
+    rows, problems = checked_checklist(checklist)
+    readings, more = checked_meters(meter_readings)
+    problems += more
+    key_count, more = checked_count(keys, _("Keys"))
+    problems += more
+    card_count, more = checked_count(cards, _("Cards"))
+    problems += more
+    amounts, more = checked_charges(charges, rows)
+    problems += more
+    problems += checked_photos(photos)
+    clean = {
+        "checklist": rows,
+        "meter_readings": readings,
+        "keys": key_count,
+        "cards": card_count,
+        "charges": amounts,
+    }
+    return clean, problems
+
+
 def handover_record(
     *,
     actor,
@@ -106,18 +132,18 @@ def handover_record(
         )
     if unit_after and unit_after not in UnitAfter.values:
         raise DomainError(_("Say whether the unit is ready to let or needs repair."), code="after")
-    rows, problems = checked_checklist(checklist)
-    readings, more = checked_meters(meter_readings)
-    problems += more
-    key_count, more = checked_count(keys, _("Keys"))
-    problems += more
-    card_count, more = checked_count(cards, _("Cards"))
-    problems += more
-    amounts, more = checked_charges(charges, rows)
-    problems += more
-    problems += checked_photos(photos)
+    clean, problems = checked_handover(
+        checklist=checklist,
+        meter_readings=meter_readings,
+        keys=keys,
+        cards=cards,
+        photos=photos,
+        charges=charges,
+    )
     if problems:
         raise DomainError("; ".join(str(p) for p in problems), code="bad_handover")
+    rows, readings = clean["checklist"], clean["meter_readings"]
+    key_count, card_count, amounts = clean["keys"], clean["cards"], clean["charges"]
     if UnitHandover.objects.filter(lease=lease, direction=direction).exists():
         raise DomainError(
             _("The %(d)s handover of lease %(n)s is already recorded.")

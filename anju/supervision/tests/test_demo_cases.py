@@ -26,7 +26,9 @@ def demo(django_db_setup, django_db_blocker):
         override_settings(PASSWORD_HASHERS=FAST_HASHER),
         transaction.atomic(),
     ):
-        district.generate(units=district.MIN_UNITS, seed=8, admission=False, supervision=False)
+        district.generate(
+            units=district.MIN_UNITS, seed=8, admission=False, supervision=False, exits=False
+        )
         make_ruleset(User.objects.get(username="officer"))
         real = case_services.notice_pdf
         case_services.notice_pdf = lambda case: PDF  # typesetting is tested in test_cases

@@ -264,3 +264,107 @@ def bill_cancel(bill: Bill, *, actor, reason: str) -> Bill:
             reason=bill.cancelled_reason,
         )
     return bill
+
+
+# --- Shortening a bill at the end of a tenancy ----------------------------------------------
+
+timeline.register(
+    "bill.shortened",
+    gettext_lazy("%(kind)s shortened to end on %(last)s: ¥%(old)s → ¥%(new)s (%(reason)s)"),
+)
+
+
+def shortened_amount(bill: Bill, last_day: datetime.date) -> Decimal:
+    """What `bill` comes to when it covers only its days up to `last_day`: its amount ×
+    the days kept ÷ the days it covers, rounded half up to the cent."""
+    assert bill.period_start is not None and bill.period_end is not None
+    covered = (bill.period_end - bill.period_start).days + 1
+    kept = min(covered, max(0, (last_day - bill.period_start).days + 1))
+    return (bill.amount * kept / covered).quantize(CENT, ROUND_HALF_UP)
+
+
+def bill_shorten(bill: Bill, *, actor, last_day: datetime.date, reason: str) -> Bill:
+    """Cut a bill for a period (rent, moving-period or overstay rent) back to the days up
+    to `last_day`, the tenancy's end: amount × days kept ÷ days covered, rounded half up
+    to the cent. A bill left with nothing is cancelled with `reason`, keeping its amount
+    for the record. Money already paid on it beyond the new amount is released, newest
+    allocation first, and becomes the household's credit, which settles any other open
+    bill at once as credit always does. A bill that covers no day after `last_day` is
+    returned unchanged, so calling it twice is harmless."""
+    from ..models import Allocation
+    from .payments import _allocate
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for shortening the bill."), code="reason")
+    if bill.period_start is None or bill.period_end is None:
+        raise DomainError(_("Only a bill for a period of days can be shortened."), code="no_period")
+    with transaction.atomic():
+        # The household's lock, as in bill_cancel: no payment lands on the bill meanwhile.
+        Household.objects.select_for_update().filter(pk=bill.household_id).first()
+        bill.refresh_from_db()
+        if bill.status == BillStatus.CANCELLED:
+            raise DomainError(_("This bill is already cancelled."), code="cancelled")
+        if bill.period_end <= last_day:
+            return bill
+        old_amount, old_end, old_settled = bill.amount, bill.period_end, bill.settled
+        new_amount = shortened_amount(bill, last_day)
+        cancel = new_amount <= 0
+        keep_paid = Decimal("0.00") if cancel else new_amount
+        excess = bill.settled - keep_paid
+        released = []
+        if excess > 0:
+            for allocation in Allocation.objects.filter(bill=bill).order_by("-created_at", "-id"):
+                if excess <= 0:
+                    break
+                take = min(allocation.amount, excess)
+                if take == allocation.amount:
+                    allocation.delete()
+                else:
+                    allocation.amount -= take
+                    allocation.save(update_fields=["amount"])
+                released.append([allocation.payment_id, str(take)])
+                excess -= take
+            bill.settled = keep_paid
+        if cancel:
+            bill.status, bill.cancelled_reason = BillStatus.CANCELLED, reason[:200]
+        else:
+            bill.amount, bill.period_end = new_amount, last_day
+            bill.status = BillStatus.PAID if bill.settled == bill.amount else BillStatus.OPEN
+        bill.save(update_fields=["amount", "period_end", "settled", "status", "cancelled_reason"])
+        audit.record(
+            actor=actor,
+            action="bill.shorten",
+            target=bill,
+            changes={
+                "amount": [str(old_amount), str(Decimal("0.00") if cancel else new_amount)],
+                "period_end": [str(old_end), str(last_day)],
+                "settled": [str(old_settled), str(bill.settled)],
+                "released": released,
+                "status": bill.status,
+                "reason": reason,
+            },
+        )
+        if cancel:
+            timeline.add(
+                "bill.cancelled",
+                actor=actor,
+                for_household=bill.household,
+                kind=bill.kind,
+                amount=str(old_amount),
+                reason=bill.cancelled_reason,
+            )
+        else:
+            timeline.add(
+                "bill.shortened",
+                actor=actor,
+                for_household=bill.household,
+                kind=bill.kind,
+                last=last_day.isoformat(),
+                old=str(old_amount),
+                new=str(new_amount),
+                reason=reason[:200],
+            )
+        if released:
+            _allocate(bill.household_id)
+    return bill

@@ -288,3 +288,93 @@ def refund_record(
             reason=refund.reason,
         )
     return refund
+
+
+# --- The deposit at the end of a tenancy ----------------------------------------------------
+
+timeline.register(
+    "deposit.applied",
+    gettext_lazy("Deposit of ¥%(amount)s applied to the account (%(number)s): %(note)s"),
+)
+
+
+def deposit_held(household: Household | int) -> Decimal:
+    """The deposit the household has paid and not yet had back: what its deposit bills
+    (not cancelled) have settled, less deposits already turned back into its money."""
+    from ..models import BillKind
+
+    pk: int = household.pk if isinstance(household, Household) else household
+    paid = (
+        Bill.objects.filter(household_id=pk, kind=BillKind.DEPOSIT)
+        .exclude(status=BillStatus.CANCELLED)
+        .aggregate(s=Sum("settled"))["s"]
+        or ZERO
+    )
+    applied = (
+        Payment.objects.filter(household_id=pk, channel=Channel.DEPOSIT).aggregate(s=Sum("amount"))[
+            "s"
+        ]
+        or ZERO
+    )
+    return (paid - applied).quantize(CENT)
+
+
+def deposit_apply(household: Household, *, actor, amount, note: str) -> Payment | None:
+    """Turn the deposit held back into the household's money (押金抵扣) when its tenancy
+    ends: a payment of channel "deposit", numbered like the others, that settles the
+    oldest open bills first; what is left is credit, to be refunded. Nothing to apply
+    (0) returns None. No more than the deposit held can be applied."""
+    amount = Decimal(amount)
+    if amount == 0:
+        return None
+    amount = _money(amount)
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_("Say why the deposit is applied."), code="note")
+    estate = household.estate
+    if estate is None:
+        last = household.leases.select_related("unit").order_by("-start").first()
+        estate = last.unit.estate if last is not None else None
+    if estate is None:
+        raise DomainError(_("The household has no estate to account under."), code="no_estate")
+    now = timezone.now()
+    with transaction.atomic():
+        Household.objects.select_for_update().filter(pk=household.pk).first()
+        held = deposit_held(household)
+        if amount > held:
+            raise DomainError(
+                _("The deposit held is ¥%(held)s; ¥%(amount)s cannot be applied.")
+                % {"held": held, "amount": amount},
+                code="over_deposit",
+            )
+        payment = Payment.objects.create(
+            number=next_number(Payment, f"SK{timezone.localtime(now):%Y}", width=7),
+            household=household,
+            estate=estate,
+            channel=Channel.DEPOSIT,
+            paid_at=now,
+            amount=amount,
+            note=note[:200],
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        _allocate(household.pk)
+        applied = payment.allocations.aggregate(s=Sum("amount"))["s"] or ZERO
+        audit.record(
+            actor=actor,
+            action="deposit.apply",
+            target=payment,
+            changes={
+                **audit.snapshot(payment, ["household", "amount", "channel", "paid_at"]),
+                "allocated": str(applied.quantize(CENT)),
+                "note": payment.note,
+            },
+        )
+        timeline.add(
+            "deposit.applied",
+            actor=actor,
+            for_household=household,
+            number=payment.number,
+            amount=str(amount),
+            note=payment.note,
+        )
+    return payment

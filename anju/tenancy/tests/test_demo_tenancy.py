@@ -54,7 +54,7 @@ def district_once(django_db_setup, django_db_blocker):
         transaction.atomic(),
     ):
         yield district.generate(
-            units=district.MIN_UNITS, seed=8, admission=False, supervision=False
+            units=district.MIN_UNITS, seed=8, admission=False, supervision=False, exits=False
         )
         transaction.set_rollback(True)
 
