@@ -70,6 +70,8 @@ class Demo:
                 status=HouseholdStatus.TENANT, unit__isnull=False, head__isnull=False
             )
             .exclude(pk__in=busy)
+            # Cases are dated up to 200 days back: leases that began well before.
+            .filter(leases__status="active", leases__start__lte=self.today - 400 * DAY)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -357,12 +359,31 @@ class Demo:
         case.refresh_from_db()
         return case
 
+    def _swappers(self, ex) -> tuple[Household, Household] | None:
+        """Two free households in different estates, each within the area standard for
+        the other's unit."""
+        candidates = [Household.objects.select_related("unit").get(pk=pk) for pk in self.free[-60:]]
+        limits = {h.pk: ex.area_limit(h, self.today).limit for h in candidates}
+        for a in candidates:
+            for b in candidates:
+                if a.estate_id == b.estate_id or not (limits[a.pk] and limits[b.pk]):
+                    continue
+                if b.unit.area_m2 <= limits[a.pk] and a.unit.area_m2 <= limits[b.pk]:
+                    self.free.remove(a.pk)
+                    self.free.remove(b.pk)
+                    return a, b
+        return None
+
     # --- Exchanges ----------------------------------------------------------------------
 
     def _exchanges(self) -> None:
+        from anju.exits.models import RequestStatus
+        from anju.exits.selectors.exchanges import matching_units
         from anju.exits.services import exchanges as ex
+        from anju.exits.services import moves, mutual
 
         self.say("      exchanges…")
+        d = self.days
         # Waiting for a decision: an elderly couple asks for a lower floor.
         ex.exchange_request(
             self.household(),
@@ -373,7 +394,70 @@ class Demo:
             note="夫妇均已年过七十，上下楼困难，申请调换至低楼层。",
             max_floor=2,
         )
-        self.counts["exchanges"] += 1
+        made = 1
+        # Approved, with a unit offered; and one approved, moved the month before.
+        for reason, note, move in (
+            ("size_changed", "家中新添二孩，现住一居室过于拥挤。", False),
+            ("school", "子女入学，申请调换至学校附近的小区。", True),
+        ):
+            request = ex.exchange_request(
+                self.household(),
+                actor=self.operator,
+                kind="exchange",
+                reason=reason,
+                channel="counter",
+                note=note,
+            )
+            request = ex.exchange_decide(
+                request, actor=self.officer, approve=True, note="符合调换条件。"
+            )
+            made += 1
+            if request.status != RequestStatus.APPROVED:
+                continue
+            unit = matching_units(request, self.today).first()
+            if unit is None:
+                continue
+            request = ex.exchange_offer(request, actor=self.operator, unit=unit)
+            if move:
+                moves.exchange_carry_out(
+                    request,
+                    actor=self.operator,
+                    on=self.today,
+                    out_handover=_handover(self.rng),
+                    in_handover={
+                        key: value
+                        for key, value in _handover(self.rng).items()
+                        if key not in ("charges", "unit_after")
+                    },
+                )
+                self.counts["exchanges_done"] = self.counts.get("exchanges_done", 0) + 1
+        # A transfer the authority ordered for a major repair.
+        ex.transfer_order(
+            self.household(),
+            actor=self.officer,
+            reason="major_repair",
+            note="所在楼栋屋面及外墙大修，需临时调换住房。",
+        )
+        made += 1
+        # Households that want to swap, for work: two whose units fit each other, in
+        # two estates, posted on the board and proposed as a pair.
+        pair = self._swappers(ex)
+        for mine, theirs in ((pair[0], pair[1]), (pair[1], pair[0])) if pair else ():
+            request = ex.exchange_request(
+                mine,
+                actor=self.operator,
+                kind="mutual",
+                reason="work",
+                channel="counter",
+                note="工作单位调动，希望与其他小区的住户互换住房。",
+                estates=[theirs.estate],
+            )
+            ex.exchange_decide(
+                request, actor=self.officer, approve=True, note="符合条件，上墙公示。"
+            )
+            made += 1
+        self.counts["mutual_pairs"] = mutual.pairs_propose(self.today, actor=self.officer)
+        self.counts["exchanges"] = made
 
 
 def generate(*, seed: int, say) -> dict[str, int]:
