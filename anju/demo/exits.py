@@ -23,6 +23,7 @@ from anju.exits.models import ExitCase, ExitReason, Stage
 from anju.exits.services import billing, cases
 from anju.households.models import Household, HouseholdStatus
 from anju.housing.handover import CHECKLIST_ITEMS
+from anju.housing.models import UnitStatus
 from anju.supervision.models import ViolationCase
 from anju.tenancy.models import Bill, BillKind, BillStatus, ListingStatus, VacateListing
 from anju.tenancy.services.vacate import listing_add
@@ -359,10 +360,57 @@ class Demo:
         case.refresh_from_db()
         return case
 
+    def _decide(self, ex, request, note: str):
+        """Approve a request whose criteria all pass; refuse the others, saying why, as
+        the officer would."""
+        criteria = ex.eligibility(request, self.today)
+        if all(c["passed"] for c in criteria):
+            return ex.exchange_decide(request, actor=self.officer, approve=True, note=note)
+        failed = "；".join(str(c["detail"]) for c in criteria if not c["passed"])
+        return ex.exchange_decide(
+            request, actor=self.officer, approve=False, note=f"不符合调换条件：{failed}"[:300]
+        )
+
+    def _movable(self, ex) -> Household:
+        """A free household that could move now: nothing overdue, no valid points, and a
+        vacant unit in its estate within its area standard (else any free household)."""
+        from anju.housing.models import Unit
+        from anju.supervision.services.points import voluntary_exchange_blocked
+
+        for pk in reversed(self.free[-80:]):
+            household = Household.objects.get(pk=pk)
+            limit = ex.area_limit(household, self.today).limit
+            if (
+                limit is None
+                or voluntary_exchange_blocked(household, self.today)
+                or Bill.objects.filter(
+                    household=household, status=BillStatus.OPEN, due_on__lt=self.today
+                ).exists()
+                or not Unit.objects.filter(
+                    estate_id=household.estate_id, status=UnitStatus.VACANT, area_m2__lte=limit
+                ).exists()
+            ):
+                continue
+            self.free.remove(pk)
+            return household
+        return self.household()
+
     def _swappers(self, ex) -> tuple[Household, Household] | None:
         """Two free households in different estates, each within the area standard for
         the other's unit."""
         candidates = [Household.objects.select_related("unit").get(pk=pk) for pk in self.free[-60:]]
+        from anju.supervision.services.points import voluntary_exchange_blocked
+
+        overdue = set(
+            Bill.objects.filter(
+                household__in=candidates, status=BillStatus.OPEN, due_on__lt=self.today
+            ).values_list("household_id", flat=True)
+        )
+        candidates = [
+            h
+            for h in candidates
+            if h.pk not in overdue and not voluntary_exchange_blocked(h, self.today)
+        ]
         limits = {h.pk: ex.area_limit(h, self.today).limit for h in candidates}
         for a in candidates:
             for b in candidates:
@@ -383,7 +431,6 @@ class Demo:
         from anju.exits.services import moves, mutual
 
         self.say("      exchanges…")
-        d = self.days
         # Waiting for a decision: an elderly couple asks for a lower floor.
         ex.exchange_request(
             self.household(),
@@ -401,16 +448,14 @@ class Demo:
             ("school", "子女入学，申请调换至学校附近的小区。", True),
         ):
             request = ex.exchange_request(
-                self.household(),
+                self._movable(ex),
                 actor=self.operator,
                 kind="exchange",
                 reason=reason,
                 channel="counter",
                 note=note,
             )
-            request = ex.exchange_decide(
-                request, actor=self.officer, approve=True, note="符合调换条件。"
-            )
+            request = self._decide(ex, request, "符合调换条件。")
             made += 1
             if request.status != RequestStatus.APPROVED:
                 continue
@@ -452,9 +497,7 @@ class Demo:
                 note="工作单位调动，希望与其他小区的住户互换住房。",
                 estates=[theirs.estate],
             )
-            ex.exchange_decide(
-                request, actor=self.officer, approve=True, note="符合条件，上墙公示。"
-            )
+            self._decide(ex, request, "符合条件，上墙公示。")
             made += 1
         self.counts["mutual_pairs"] = mutual.pairs_propose(self.today, actor=self.officer)
         self.counts["exchanges"] = made

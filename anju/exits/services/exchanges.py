@@ -260,9 +260,14 @@ def _arrears_criterion(household: Household, on: datetime.date) -> dict:
 
 
 def _sentence(text: str) -> str:
+    """A clause made a sentence, in the language it is in: a capital and a full stop
+    in English, 。 in Chinese."""
     text = str(text)
     text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "。")) else text + "."
+    if text.endswith((".", "。")):
+        return text
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return text + ("。" if chinese else ".")
 
 
 def _area_criterion(request: ExchangeRequest, on: datetime.date, partner=None) -> dict:
