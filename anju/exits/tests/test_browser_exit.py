@@ -21,8 +21,8 @@ from playwright.sync_api import expect
 from anju.exits.models import ExitCase, Stage
 from anju.exits.tasks.nightly import exits_nightly_task
 from anju.households.models import LeaseStatus
-from anju.housing.models import UnitStatus
 from anju.housing.handover import CHECKLIST_ITEMS
+from anju.housing.models import UnitStatus
 from anju.tenancy.models import Bill, BillKind, ListingStatus, VacateReason
 from anju.tenancy.services.vacate import listing_add
 from anju.testing.admission import make_ruleset
