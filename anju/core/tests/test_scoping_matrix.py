@@ -29,8 +29,7 @@ from django.conf import settings
 from django.contrib.messages import ERROR, get_messages
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from anju.core import services as core_services
@@ -62,16 +61,13 @@ from anju.testing.matrix import (
     _object,
     _r,
 )
+from anju.testing.shared_world import shared_world
 
 # URL names that are not part of Anju's own surface.
 EXCLUDED_NAMESPACES = {"admin"}
 EXCLUDED_NAMES = {"set_language"}  # django.conf.urls.i18n
 
 MISSING_PK = 987654321
-
-# Cheap password hashing while the module builds its cast and creates accounts; the
-# production hasher (argon2) is checked in test_auth.py.
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- The world every row reaches into -------------------------------------------
@@ -160,23 +156,17 @@ def _build_world() -> World:
     )
     for module in APP_MATRICES:
         module.build(world)
+    for username, user in cast.users.items():
+        login = Client()  # force_login makes the session without loading middleware
+        login.force_login(user)
+        world.sessions[username] = login.cookies[settings.SESSION_COOKIE_NAME].value
     return world
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
-        transaction.atomic(),
-    ):
-        w = _build_world()
-        for username, user in w.cast.users.items():
-            login = Client()  # force_login makes the session without loading middleware
-            login.force_login(user)
-            w.sessions[username] = login.cookies[settings.SESSION_COOKIE_NAME].value
+    with shared_world(django_db_blocker, _build_world) as w:
         yield w
-        transaction.set_rollback(True)
 
 
 # --- The rows ----------------------------------------------------------------------

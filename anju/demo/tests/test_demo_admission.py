@@ -20,13 +20,12 @@ from anju.admission.models import (
 from anju.admission.selectors.allocation import round_published_files
 from anju.demo import district
 from anju.households.models import HouseholdStatus, Lease
-
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from anju.testing.shared_world import FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
 def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHER
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.mark.django_db

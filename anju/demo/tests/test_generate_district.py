@@ -12,9 +12,9 @@ from anju.demo import district
 from anju.demo.plan import CATEGORY_WEIGHTS, plan_district
 from anju.households.models import Credential, Household, Lease, LeaseStatus, Member
 from anju.housing.models import Building, Estate, RentStandard, Unit, UnitStatus
+from anju.testing.shared_world import FAST_HASHERS
 
 HOUSED = (UnitStatus.OCCUPIED, UnitStatus.VACATING)
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def fast_hashing(request, settings):
     # Argon2 with production parameters takes ~0.4 s a hash; only the test that asks
     # for `real_hashing` pays for it.
     if "real_hashing" not in request.fixturenames:
-        settings.PASSWORD_HASHERS = FAST_HASHER
+        settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ rent, a case in court with its steps, closed cases with their settlements, and t
 exchanges; running it again adds nothing."""
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from anju.core.models import User
@@ -24,18 +22,14 @@ from anju.exits.services import cases, settlement
 from anju.housing.models import UnitStatus
 from anju.tenancy.models import Bill, BillKind
 from anju.testing.admission import make_ruleset
+from anju.testing.shared_world import shared_world
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHER),
-        transaction.atomic(),
-    ):
+    def build():
         district.generate(units=district.MIN_UNITS, seed=8, admission=False, exits=False)
         make_ruleset(User.objects.get(username="officer"))
         real = cases.notice_pdf, settlement.settlement_pdf
@@ -47,8 +41,10 @@ def demo(django_db_setup, django_db_blocker):
             again = generate(seed=8, say=said.append)
         finally:
             cases.notice_pdf, settlement.settlement_pdf = real
-        yield counts, again
-        transaction.set_rollback(True)
+        return counts, again
+
+    with shared_world(django_db_blocker, build) as world:
+        yield world
 
 
 def test_the_demo_has_an_exit_case_in_every_stage_some_overdue(demo, db):

@@ -7,29 +7,18 @@ them through the public ingest service, so that a test states exactly what a uni
 lock and meters said."""
 
 import datetime
-from contextlib import contextmanager
-
-from django.db import transaction
-from django.test import override_settings
 
 from anju.demo import district
 from anju.supervision.services.ingest import ingest
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A fixed past day, so that the ingest service (which refuses future times) takes the
 # rows whatever day the tests run.
 UNTIL = datetime.date(2026, 10, 31)
 
 
-@contextmanager
-def district_world(seed: int = 11):
-    """The smallest district (no admission or tenancy data), rolled back at the end."""
-    with override_settings(PASSWORD_HASHERS=FAST_HASHER), transaction.atomic():
-        result = district.generate(
-            units=district.MIN_UNITS, seed=seed, admission=False, tenancy=False
-        )
-        yield result
-        transaction.set_rollback(True)
+def small_district(seed: int = 11):
+    """The smallest district, with no admission or tenancy data."""
+    return district.generate(units=district.MIN_UNITS, seed=seed, admission=False, tenancy=False)
 
 
 def day(n: int, until: datetime.date = UNTIL) -> datetime.date:

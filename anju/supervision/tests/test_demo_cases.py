@@ -3,8 +3,6 @@ a small demo district through the services: a case at each step, points with the
 warnings, a household on the review list, credit; and running it again adds nothing."""
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 
 from anju.core.models import User
 from anju.demo import district
@@ -14,18 +12,14 @@ from anju.supervision.services import cases as case_services
 from anju.supervision.services.points import review_list
 from anju.tenancy.models import Bill
 from anju.testing.admission import make_ruleset
+from anju.testing.shared_world import shared_world
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHER),
-        transaction.atomic(),
-    ):
+    def build():
         district.generate(
             units=district.MIN_UNITS, seed=8, admission=False, supervision=False, exits=False
         )
@@ -37,8 +31,10 @@ def demo(django_db_setup, django_db_blocker):
             counts = generate(seed=8, say=said.append)
         finally:
             case_services.notice_pdf = real
-        yield counts, said
-        transaction.set_rollback(True)
+        return counts, said
+
+    with shared_world(django_db_blocker, build) as world:
+        yield world
 
 
 def test_the_demo_makes_a_case_at_each_step(demo, db):

@@ -15,15 +15,16 @@ from anju.demo.events import LABEL_FLAGS, generate_events, precision_recall, wri
 from anju.households.models import Household
 from anju.supervision.models import AccessEvent, IngestBatch, MeterReading, RunTrigger
 from anju.supervision.services.screening import screening_run
+from anju.testing.shared_world import FAST_HASHERS, shared_world
 
-from .screening_world import FAST_HASHER, UNTIL, district_world
+from .screening_world import UNTIL, small_district
 
 DAYS = 60
 PLANT = {label: 2 for label in LABEL_FLAGS} | {"workshop": 1, "shop": 1}
 
 
 @pytest.mark.django_db
-@override_settings(PASSWORD_HASHERS=FAST_HASHER)
+@override_settings(PASSWORD_HASHERS=FAST_HASHERS)
 def test_generate_district_writes_events_with_events_days(tmp_path):
     # First in the module: the planted world below lives until the module ends.
     path = tmp_path / "labels.json"
@@ -50,13 +51,17 @@ def test_generate_district_writes_events_with_events_days(tmp_path):
 
 @pytest.fixture(scope="module")
 def planted_once(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), district_world(seed=12):
+    def build():
+        small_district(seed=12)
         events = generate_events(days=DAYS, seed=12, until=UNTIL, plant=PLANT)
         run = screening_run(until=UNTIL, window_days=DAYS, trigger=RunTrigger.COMMAND)
         flagged: dict[str, set[str]] = {}
         for code, flag in run.flag_rows.values_list("unit__code", "flag"):
             flagged.setdefault(code, set()).add(flag)
-        yield events, run, flagged
+        return events, run, flagged
+
+    with shared_world(django_db_blocker, build) as world:
+        yield world
 
 
 @pytest.fixture

@@ -34,16 +34,17 @@ from anju.supervision.services.screening import (
 from anju.supervision.services.screening_rules import features_of
 from anju.supervision.services.screening_sql import Window, unit_features
 from anju.supervision.tasks.screening import screening_nightly_task
+from anju.testing.shared_world import shared_world
 
-from .screening_world import UNTIL, Rows, day, district_world
+from .screening_world import UNTIL, Rows, day, small_district
 
 D = datetime.date
 
 
 @pytest.fixture(scope="module")
 def world_once(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), district_world() as result:
-        yield result
+    with shared_world(django_db_blocker, small_district) as world:
+        yield world
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ services would have done."""
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.db.models import Sum
-from django.test import override_settings
 from django.utils import timezone
 
 from anju.core.models import Message, User
@@ -40,23 +38,21 @@ from anju.tenancy.services.arrears import standing_of
 from anju.tenancy.services.billing import bill_run
 from anju.tenancy.services.payments import balance_of, credit_of
 from anju.tenancy.services.rent import rent_of
-
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from anju.testing.shared_world import shared_world
 
 
 @pytest.fixture(scope="module")
 def district_once(django_db_setup, django_db_blocker):
     """One small district for the whole module, rolled back at its end; each test runs
     in a savepoint inside it, so what a test writes goes with the test."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHER),
-        transaction.atomic(),
-    ):
-        yield district.generate(
+
+    def build():
+        return district.generate(
             units=district.MIN_UNITS, seed=8, admission=False, supervision=False, exits=False
         )
-        transaction.set_rollback(True)
+
+    with shared_world(django_db_blocker, build) as world:
+        yield world
 
 
 @pytest.fixture
