@@ -31,7 +31,7 @@ from anju.admission.models import RuleSet
 from anju.core import audit, notify, timeline
 from anju.core.errors import DomainError
 from anju.core.models import MessageChannel
-from anju.core.numbering import next_number
+from anju.core.numbering import next_number, with_fresh_number
 from anju.households.models import Household, Lease, LeaseStatus
 from anju.housing.models import UnitStatus
 from anju.housing.services import unit_set_status
@@ -251,59 +251,57 @@ def case_open(
     else:
         rows = [[str(k), str(v)] for k, v in (evidence or [])]
     unit = lease.unit
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                case = ExitCase.objects.create(
-                    number=next_number(ExitCase, f"TC{on.year}", width=5),
-                    household=household,
-                    lease=lease,
-                    unit=unit,
-                    estate=unit.estate,
-                    reason=reason,
-                    channel=channel,
-                    listing=listing,
-                    violation=violation,
-                    evidence=rows,
-                    summary=(summary or "").strip(),
-                    requested_move_out=requested_move_out,
-                    opened_by=actor if getattr(actor, "pk", None) else None,
-                    opened_on=on,
-                )
-                case.due_on = due_after(case, on)
-                case.save(update_fields=["due_on"])
-                if listing is not None:
-                    listing.status = ListingStatus.EXIT_OPENED
-                    listing.save(update_fields=["status"])
-                audit.record(
-                    actor=actor,
-                    action="exit.open",
-                    target=case,
-                    changes=audit.snapshot(
-                        case, ["household", "lease", "unit", "reason", "channel", "summary"]
-                    )
-                    | {"evidence": rows},
-                )
-                timeline.add(
-                    "exit.opened",
-                    actor=actor,
-                    for_household=household,
-                    for_unit=unit,
-                    number=case.number,
-                    reason=reason,
-                )
-            return case
-        except IntegrityError:
-            # Two clerks took the same number at once, or opened the same household's
-            # exit at once: the second finds the first.
-            live = ExitCase.objects.live().filter(household=household).first()
-            if live is not None or attempt == 2:
-                raise DomainError(
-                    _("Household %(h)s already has an exit case in progress.")
-                    % {"h": household.number},
-                    code="already_open",
-                ) from None
-    raise AssertionError("unreachable")
+
+    def write() -> ExitCase:
+        case = ExitCase.objects.create(
+            number=next_number(ExitCase, f"TC{on.year}", width=5),
+            household=household,
+            lease=lease,
+            unit=unit,
+            estate=unit.estate,
+            reason=reason,
+            channel=channel,
+            listing=listing,
+            violation=violation,
+            evidence=rows,
+            summary=(summary or "").strip(),
+            requested_move_out=requested_move_out,
+            opened_by=actor if getattr(actor, "pk", None) else None,
+            opened_on=on,
+        )
+        case.due_on = due_after(case, on)
+        case.save(update_fields=["due_on"])
+        if listing is not None:
+            listing.status = ListingStatus.EXIT_OPENED
+            listing.save(update_fields=["status"])
+        audit.record(
+            actor=actor,
+            action="exit.open",
+            target=case,
+            changes=audit.snapshot(
+                case, ["household", "lease", "unit", "reason", "channel", "summary"]
+            )
+            | {"evidence": rows},
+        )
+        timeline.add(
+            "exit.opened",
+            actor=actor,
+            for_household=household,
+            for_unit=unit,
+            number=case.number,
+            reason=reason,
+        )
+        return case
+
+    try:
+        return with_fresh_number(write)
+    except IntegrityError:
+        # Two clerks opened the same household's exit at once (the second finds the
+        # first), or took the same number on every try.
+        raise DomainError(
+            _("Household %(h)s already has an exit case in progress.") % {"h": household.number},
+            code="already_open",
+        ) from None
 
 
 def case_from_listing(listing: VacateListing, *, actor) -> ExitCase:

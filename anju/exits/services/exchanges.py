@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 from anju.admission.models import CategoryRule, RuleSet
 from anju.core import audit, timeline
 from anju.core.errors import DomainError
-from anju.core.numbering import next_number
+from anju.core.numbering import next_number, with_fresh_number
 from anju.households.models import Category, Household, Lease, LeaseStatus
 from anju.housing.models import Estate, Unit, UnitStatus
 from anju.housing.services import unit_set_status
@@ -379,73 +379,73 @@ def _request_create(
         )
     today = timezone.localdate()
     unit = lease.unit
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                request = ExchangeRequest.objects.create(
-                    number=next_number(ExchangeRequest, f"DH{today.year}", width=5),
-                    kind=kind,
-                    household=household,
-                    lease=lease,
-                    unit=unit,
-                    estate=unit.estate,
-                    reason=reason,
-                    channel=channel,
-                    note=(note or "").strip()[:2000],
-                    min_rooms=min_rooms,
-                    max_floor=max_floor,
-                    needs_lift=bool(needs_lift),
-                    needs_accessible=bool(needs_accessible),
-                    status=RequestStatus.APPROVED if approved else RequestStatus.SUBMITTED,
-                    decided_by=actor if approved else None,
-                    decided_on=today if approved else None,
-                    decision_note=(note or "").strip()[:300] if approved else "",
-                    requested_by=actor if getattr(actor, "pk", None) else None,
-                )
-                if estates:
-                    request.estates.set(estates)
-                audit.record(
-                    actor=actor,
-                    action="exchange.transfer" if approved else "exchange.request",
-                    target=request,
-                    changes=audit.snapshot(
-                        request,
-                        [
-                            "kind",
-                            "household",
-                            "lease",
-                            "unit",
-                            "reason",
-                            "channel",
-                            "note",
-                            "min_rooms",
-                            "max_floor",
-                            "needs_lift",
-                            "needs_accessible",
-                            "status",
-                        ],
-                    )
-                    | {"estates": [e.code for e in estates]},
-                )
-                timeline.add(
-                    "exchange.transfer" if approved else "exchange.requested",
-                    actor=actor,
-                    for_household=household,
-                    number=request.number,
-                    kind=kind,
-                    reason=reason,
-                )
-            return request
-        except IntegrityError:
-            # Two clerks took the same number at once, or entered the same household's
-            # request at once: the second finds the first.
-            if ExchangeRequest.objects.open().filter(household=household).exists() or attempt == 2:
-                raise DomainError(
-                    _("Household %(h)s already has an exchange request in progress.")
-                    % {"h": household.number},
-                    code="already_open",
-                ) from None
-    raise AssertionError("unreachable")
+
+    def write() -> ExchangeRequest:
+        request = ExchangeRequest.objects.create(
+            number=next_number(ExchangeRequest, f"DH{today.year}", width=5),
+            kind=kind,
+            household=household,
+            lease=lease,
+            unit=unit,
+            estate=unit.estate,
+            reason=reason,
+            channel=channel,
+            note=(note or "").strip()[:2000],
+            min_rooms=min_rooms,
+            max_floor=max_floor,
+            needs_lift=bool(needs_lift),
+            needs_accessible=bool(needs_accessible),
+            status=RequestStatus.APPROVED if approved else RequestStatus.SUBMITTED,
+            decided_by=actor if approved else None,
+            decided_on=today if approved else None,
+            decision_note=(note or "").strip()[:300] if approved else "",
+            requested_by=actor if getattr(actor, "pk", None) else None,
+        )
+        if estates:
+            request.estates.set(estates)
+        audit.record(
+            actor=actor,
+            action="exchange.transfer" if approved else "exchange.request",
+            target=request,
+            changes=audit.snapshot(
+                request,
+                [
+                    "kind",
+                    "household",
+                    "lease",
+                    "unit",
+                    "reason",
+                    "channel",
+                    "note",
+                    "min_rooms",
+                    "max_floor",
+                    "needs_lift",
+                    "needs_accessible",
+                    "status",
+                ],
+            )
+            | {"estates": [e.code for e in estates]},
+        )
+        timeline.add(
+            "exchange.transfer" if approved else "exchange.requested",
+            actor=actor,
+            for_household=household,
+            number=request.number,
+            kind=kind,
+            reason=reason,
+        )
+        return request
+
+    try:
+        return with_fresh_number(write)
+    except IntegrityError:
+        # Two clerks entered the same household's request at once (the second finds
+        # the first), or took the same number on every try.
+        raise DomainError(
+            _("Household %(h)s already has an exchange request in progress.")
+            % {"h": household.number},
+            code="already_open",
+        ) from None
 
 
 def exchange_request(

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from anju.core import audit, notify, timeline
 from anju.core.errors import DomainError
 from anju.core.models import MessageChannel
-from anju.core.numbering import next_number
+from anju.core.numbering import next_number, with_fresh_number
 from anju.core.roles import Perm
 from anju.core.uploads import check_document
 
@@ -169,48 +169,45 @@ def case_open(
     if breach_began_on is not None and breach_began_on > today:
         raise DomainError(_("The breach cannot begin in the future."), code="bad_date")
     rows = _evidence_rows(evidence)
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                case = ViolationCase.objects.create(
-                    number=next_number(ViolationCase, f"WG{today:%Y}", width=5),
-                    type=type,
-                    household=household,
-                    estate=estate,
-                    unit=unit,
-                    source=source,
-                    inspection=inspection,
-                    tip=tip,
-                    flag=flag,
-                    evidence=rows,
-                    summary=summary,
-                    breach_began_on=breach_began_on,
-                    opened_by=actor,
-                )
-                audit.record(
-                    actor=actor,
-                    action="case.open",
-                    target=case,
-                    changes=audit.snapshot(
-                        case,
-                        ["type", "household", "unit", "source", "summary", "breach_began_on"],
-                    )
-                    | {"evidence": rows},
-                )
-                timeline.add(
-                    "case.opened",
-                    actor=actor,
-                    for_household=household,
-                    for_unit=unit,
-                    number=case.number,
-                    type=type,
-                )
-            return case
-        except IntegrityError:
-            # Two officers took the same number at once; the later one takes the next.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def write() -> ViolationCase:
+        case = ViolationCase.objects.create(
+            number=next_number(ViolationCase, f"WG{today:%Y}", width=5),
+            type=type,
+            household=household,
+            estate=estate,
+            unit=unit,
+            source=source,
+            inspection=inspection,
+            tip=tip,
+            flag=flag,
+            evidence=rows,
+            summary=summary,
+            breach_began_on=breach_began_on,
+            opened_by=actor,
+        )
+        audit.record(
+            actor=actor,
+            action="case.open",
+            target=case,
+            changes=audit.snapshot(
+                case,
+                ["type", "household", "unit", "source", "summary", "breach_began_on"],
+            )
+            | {"evidence": rows},
+        )
+        timeline.add(
+            "case.opened",
+            actor=actor,
+            for_household=household,
+            for_unit=unit,
+            number=case.number,
+            type=type,
+        )
+        return case
+
+    # Two officers may take the same number at once; the later one takes the next.
+    return with_fresh_number(write)
 
 
 # --- The notice --------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from anju.core import audit, timeline
 from anju.core.errors import DomainError
-from anju.core.numbering import next_number
+from anju.core.numbering import next_number, with_fresh_number
 from anju.core.roles import Perm
 from anju.households.models import Household
 from anju.housing.models import Estate
@@ -143,33 +143,31 @@ def _task_create(
     caller's transaction; a second open task for the same flag or tip breaks the
     database's constraint and is refused."""
     today = timezone.localdate()
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                task = InspectionTask.objects.create(
-                    number=next_number(InspectionTask, f"XC{today:%Y}", width=6),
-                    kind=kind,
-                    estate=unit.estate,
-                    unit=unit,
-                    household=household,
-                    flag=flag,
-                    tip=tip,
-                    reason=reason[:300],
-                    assigned_to=assign_to,
-                    due_on=due_on,
-                    created_by=actor,
-                )
-            break
-        except IntegrityError:
-            taken = InspectionTask.objects.filter(status=TaskStatus.OPEN)
-            if (flag and taken.filter(flag=flag).exists()) or (
-                tip and taken.filter(tip=tip).exists()
-            ):
-                raise DomainError(
-                    _("An open inspection task already follows this up."), code="task_exists"
-                ) from None
-            if attempt == 2:
-                raise
+
+    def write() -> InspectionTask:
+        return InspectionTask.objects.create(
+            number=next_number(InspectionTask, f"XC{today:%Y}", width=6),
+            kind=kind,
+            estate=unit.estate,
+            unit=unit,
+            household=household,
+            flag=flag,
+            tip=tip,
+            reason=reason[:300],
+            assigned_to=assign_to,
+            due_on=due_on,
+            created_by=actor,
+        )
+
+    try:
+        task = with_fresh_number(write)
+    except IntegrityError:
+        taken = InspectionTask.objects.filter(status=TaskStatus.OPEN)
+        if (flag and taken.filter(flag=flag).exists()) or (tip and taken.filter(tip=tip).exists()):
+            raise DomainError(
+                _("An open inspection task already follows this up."), code="task_exists"
+            ) from None
+        raise
     audit.record(
         actor=actor,
         action="inspection.task_create",

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from anju.core import audit, timeline
 from anju.core.errors import DomainError
 from anju.core.models import Task
-from anju.core.numbering import next_numbers
+from anju.core.numbering import next_numbers, with_fresh_number
 from anju.households.models import Household
 from anju.housing.models import LEASE_STATUSES, Unit
 
@@ -86,74 +86,72 @@ def plan_create(estate, year: int, inspector, *, actor) -> InspectionPlan:
     end = datetime.date(year, 12, 31)
     rounds = spread(len(homes), visits, start, end)
     reason_text = _("Routine visit %(k)s of %(n)s in %(year)s")
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                plan = InspectionPlan.objects.create(
-                    estate=estate,
-                    year=year,
-                    inspector=inspector,
-                    visits_per_unit=visits,
-                    created_by=actor,
-                )
-                numbers = iter(
-                    next_numbers(InspectionTask, f"XC{today:%Y}", len(homes) * visits, width=6)
-                )
-                tasks = [
-                    InspectionTask(
-                        number=next(numbers),
-                        kind=TaskKind.ROUTINE,
-                        estate=estate,
-                        unit_id=unit_id,
-                        household_id=household_id,
-                        plan=plan,
-                        reason=reason_text % {"k": k + 1, "n": visits, "year": year},
-                        assigned_to=inspector,
-                        due_on=dues[i],
-                        created_by=actor,
-                    )
-                    for k, dues in enumerate(rounds)
-                    for i, (household_id, unit_id) in enumerate(homes)
-                ]
-                InspectionTask.objects.bulk_create(tasks, batch_size=BULK)
-                audit.record(
-                    actor=actor,
-                    action="inspection.plan_create",
-                    target=plan,
-                    changes={
-                        "estate": estate.code,
-                        "year": year,
-                        "inspector": inspector.pk,
-                        "visits_per_unit": visits,
-                        "tasks": len(tasks),
-                        "numbers": [tasks[0].number, tasks[-1].number],
-                    },
-                )
-                timeline.add_many(
-                    timeline.build(
-                        "inspection.planned",
-                        actor=actor,
-                        for_household=Household(pk=t.household_id),
-                        for_unit=Unit(pk=t.unit_id),
-                        number=t.number,
-                        year=year,
-                        due=t.due_on.isoformat(),
-                    )
-                    for t in tasks
-                )
-            return plan
-        except IntegrityError:
-            # Another task took one of the numbers meanwhile, or the same plan was made
-            # by someone else at the same moment.
-            if InspectionPlan.objects.filter(estate=estate, year=year).exists():
-                raise DomainError(
-                    _("%(estate)s already has a plan for %(year)s.")
-                    % {"estate": estate.name, "year": year},
-                    code="plan_exists",
-                ) from None
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def write() -> InspectionPlan:
+        plan = InspectionPlan.objects.create(
+            estate=estate,
+            year=year,
+            inspector=inspector,
+            visits_per_unit=visits,
+            created_by=actor,
+        )
+        numbers = iter(next_numbers(InspectionTask, f"XC{today:%Y}", len(homes) * visits, width=6))
+        tasks = [
+            InspectionTask(
+                number=next(numbers),
+                kind=TaskKind.ROUTINE,
+                estate=estate,
+                unit_id=unit_id,
+                household_id=household_id,
+                plan=plan,
+                reason=reason_text % {"k": k + 1, "n": visits, "year": year},
+                assigned_to=inspector,
+                due_on=dues[i],
+                created_by=actor,
+            )
+            for k, dues in enumerate(rounds)
+            for i, (household_id, unit_id) in enumerate(homes)
+        ]
+        InspectionTask.objects.bulk_create(tasks, batch_size=BULK)
+        audit.record(
+            actor=actor,
+            action="inspection.plan_create",
+            target=plan,
+            changes={
+                "estate": estate.code,
+                "year": year,
+                "inspector": inspector.pk,
+                "visits_per_unit": visits,
+                "tasks": len(tasks),
+                "numbers": [tasks[0].number, tasks[-1].number],
+            },
+        )
+        timeline.add_many(
+            timeline.build(
+                "inspection.planned",
+                actor=actor,
+                for_household=Household(pk=t.household_id),
+                for_unit=Unit(pk=t.unit_id),
+                number=t.number,
+                year=year,
+                due=t.due_on.isoformat(),
+            )
+            for t in tasks
+        )
+        return plan
+
+    try:
+        return with_fresh_number(write)
+    except IntegrityError:
+        # The same plan was made by someone else at the same moment (another task
+        # taking one of the numbers meanwhile is tried again with the next ones).
+        if InspectionPlan.objects.filter(estate=estate, year=year).exists():
+            raise DomainError(
+                _("%(estate)s already has a plan for %(year)s.")
+                % {"estate": estate.name, "year": year},
+                code="plan_exists",
+            ) from None
+        raise
 
 
 def plan_assign(plan: InspectionPlan, inspector, *, actor) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.files.base import File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from anju.core import audit, pii, timeline
 from anju.core.errors import DomainError
 from anju.core.models import AuditKind
-from anju.core.numbering import next_number
+from anju.core.numbering import next_number, with_fresh_number
 from anju.core.uploads import check_photos
 from anju.housing.models import Unit
 
@@ -138,50 +138,47 @@ def tip_submit(
         _throttle(ip)
     # The tenant who gave it on the portal, or the staff member who entered it.
     submitted_by = None if source == TipSource.PUBLIC else actor
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                tip = Tip.objects.create(
-                    number=next_number(Tip, f"JB{timezone.localdate():%Y}", width=5),
-                    tracking_code=_code(),
-                    source=source,
-                    category=category,
-                    estate=estate,
-                    unit=unit,
-                    place=place,
-                    text=text,
-                    anonymous=bool(anonymous),
-                    contact_name=contact_name,
-                    contact_enc=pii.encrypt(phone) if phone else "",
-                    contact_masked=pii.mask_phone(phone) if phone else "",
-                    submitted_by=submitted_by,
-                )
-                for photo in photos:
-                    TipPhoto.objects.create(tip=tip, file=File(photo, name=photo.name))
-                audit.record(
-                    actor=actor,
-                    action="tip.submit",
-                    target=tip,
-                    changes=audit.snapshot(
-                        tip, ["source", "category", "estate", "unit", "place", "anonymous"]
-                    )
-                    | {"contact": tip.contact_masked, "photos": len(photos)},
-                )
-                household = _household_of(unit)
-                if household is not None:
-                    # No actor: the household's archive must not name who reported it.
-                    timeline.add(
-                        "tip.received",
-                        for_household=household,
-                        for_unit=unit,
-                        number=tip.number,
-                    )
-            return tip
-        except IntegrityError:
-            # Two tips took the same number (or, once in a blue moon, the same code).
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def write() -> Tip:
+        tip = Tip.objects.create(
+            number=next_number(Tip, f"JB{timezone.localdate():%Y}", width=5),
+            tracking_code=_code(),
+            source=source,
+            category=category,
+            estate=estate,
+            unit=unit,
+            place=place,
+            text=text,
+            anonymous=bool(anonymous),
+            contact_name=contact_name,
+            contact_enc=pii.encrypt(phone) if phone else "",
+            contact_masked=pii.mask_phone(phone) if phone else "",
+            submitted_by=submitted_by,
+        )
+        for photo in photos:
+            TipPhoto.objects.create(tip=tip, file=File(photo, name=photo.name))
+        audit.record(
+            actor=actor,
+            action="tip.submit",
+            target=tip,
+            changes=audit.snapshot(
+                tip, ["source", "category", "estate", "unit", "place", "anonymous"]
+            )
+            | {"contact": tip.contact_masked, "photos": len(photos)},
+        )
+        household = _household_of(unit)
+        if household is not None:
+            # No actor: the household's archive must not name who reported it.
+            timeline.add(
+                "tip.received",
+                for_household=household,
+                for_unit=unit,
+                number=tip.number,
+            )
+        return tip
+
+    # Two tips may take the same number (or, once in a blue moon, the same code).
+    return with_fresh_number(write)
 
 
 def _household_of(unit):
