@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "anju.tenancy",
     "anju.supervision",
     "anju.exits",
+    "anju.helpdesk",
+    "anju.outreach",
     "anju.portal",
 ]
 
@@ -263,3 +265,37 @@ ANJU_EXIT_DECIDE_DAYS = env.int("ANJU_EXIT_DECIDE_DAYS", default=10)
 ANJU_EXIT_NOTICE_DAYS = env.int("ANJU_EXIT_NOTICE_DAYS", default=5)
 ANJU_EXIT_FILE_DAYS = env.int("ANJU_EXIT_FILE_DAYS", default=30)
 ANJU_EXIT_SETTLE_DAYS = env.int("ANJU_EXIT_SETTLE_DAYS", default=15)
+# Repairs (报修): a tenant may reopen a finished order within this many days, at most
+# this many times; a finished order nobody rates closes by itself after the quiet days.
+# An overdue order goes to the property company's managers, and when it is still
+# overdue this many hours later, to the operator. The deadlines themselves are the
+# authority's table (Repairs → Deadlines).
+ANJU_REPAIR_REOPEN_DAYS = env.int("ANJU_REPAIR_REOPEN_DAYS", default=7)
+ANJU_REPAIR_REOPEN_MAX = env.int("ANJU_REPAIR_REOPEN_MAX", default=2)
+ANJU_REPAIR_AUTOCLOSE_DAYS = env.int("ANJU_REPAIR_AUTOCLOSE_DAYS", default=7)
+ANJU_REPAIR_ESCALATE_HOURS = env.int("ANJU_REPAIR_ESCALATE_HOURS", default=24)
+# Feedback (诉求): working days to acknowledge and to answer; an answered feedback
+# nobody rates closes after the quiet days; a rating at or below the threshold may
+# reopen it once. The public page takes so many per address and hour.
+ANJU_FEEDBACK_ACK_DAYS = env.int("ANJU_FEEDBACK_ACK_DAYS", default=1)
+ANJU_FEEDBACK_ANSWER_DAYS = env.int("ANJU_FEEDBACK_ANSWER_DAYS", default=5)
+ANJU_FEEDBACK_AUTOCLOSE_DAYS = env.int("ANJU_FEEDBACK_AUTOCLOSE_DAYS", default=7)
+ANJU_FEEDBACK_REOPEN_RATING = env.int("ANJU_FEEDBACK_REOPEN_RATING", default=2)
+ANJU_PUBLIC_FEEDBACK_PER_HOUR = env.int("ANJU_PUBLIC_FEEDBACK_PER_HOUR", default=5)
+# Who delivers messages, per channel (dotted paths). SMS and letters stay in the outbox
+# until a gateway is configured; portal and in-app messages are delivered by being
+# stored; email goes through Django's EMAIL_BACKEND.
+ANJU_MESSAGE_SENDERS = {
+    "sms": env.str("ANJU_SMS_SENDER", default="anju.core.notify.OutboxSender"),
+    "letter": "anju.core.notify.OutboxSender",
+    "portal": "anju.core.notify.StoredSender",
+    "in_app": "anju.core.notify.StoredSender",
+    "email": env.str("ANJU_EMAIL_SENDER", default="anju.core.notify.EmailSender"),
+}
+EMAIL_BACKEND = env.str(
+    "ANJU_EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = env.str("ANJU_EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env.str("ANJU_FROM_EMAIL", default="anju@localhost")
+# Days a tenant has to pay for a repair they are charged for.
+ANJU_REPAIR_PAYMENT_DAYS = env.int("ANJU_REPAIR_PAYMENT_DAYS", default=15)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("anju.tenancy.urls")),
     path("", include("anju.supervision.urls")),
     path("", include("anju.exits.urls")),
+    path("", include("anju.helpdesk.urls")),
+    path("", include("anju.outreach.urls")),
     path("", include("anju.portal.urls")),
     path("api/v1/", include("anju.api_urls")),
     path("django-admin/", admin.site.urls),

@@ -322,6 +322,8 @@ class MessageChannel(models.TextChoices):
     SMS = "sms", _("SMS")
     LETTER = "letter", _("Letter")
     PORTAL = "portal", _("Portal message")
+    EMAIL = "email", _("Email")
+    IN_APP = "in_app", _("In-app message to staff")
 
 
 class MessageStatus(models.TextChoices):
@@ -359,10 +361,11 @@ class MessageQuerySet(models.QuerySet):
 
 
 class Message(models.Model):
-    """The notification outbox: one rendered message to one household. Services queue
-    messages; a pluggable sender (settings.ANJU_MESSAGE_SENDER) delivers them. The
-    default sender leaves them here, where the household's archive and the portal show
-    them. `key` makes queueing idempotent: the same reminder is never queued twice."""
+    """The notification outbox: one rendered message to one household, or to one staff
+    member (`user`: an escalation, say). Services queue messages; pluggable senders
+    (settings.ANJU_MESSAGE_SENDERS, one per channel) deliver them. The default senders
+    leave SMS and letters here, where the household's archive and the portal show them.
+    `key` makes queueing idempotent: the same reminder is never queued twice."""
 
     key = models.CharField(max_length=120, unique=True)
     household = models.ForeignKey(
@@ -373,6 +376,14 @@ class Message(models.Model):
         related_name="messages",
         verbose_name=_("household"),
     )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("addressed to"),
+    )
     channel = models.CharField(_("channel"), max_length=8, choices=MessageChannel.choices)
     template = models.CharField(_("template"), max_length=60)
     recipient = models.CharField(_("recipient"), max_length=200, blank=True)
@@ -382,6 +393,7 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(_("queued"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)
 
@@ -394,6 +406,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["household", "created_at"]),
+            models.Index(fields=["user", "read_at"], name="message_inbox"),
         ]
 
     def __str__(self):

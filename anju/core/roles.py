@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     COMMUNITY_WORKER = "community_worker", _("Community worker")
     OPERATOR_CLERK = "operator_clerk", _("Operator clerk")
     PROPERTY_STAFF = "property_staff", _("Property staff")
+    PROPERTY_MANAGER = "property_manager", _("Property manager")
     PARTNER_AGENCY = "partner_agency", _("Partner agency")
     AUDITOR = "auditor", _("Auditor")
     SYSTEM_ADMIN = "system_admin", _("System administrator")
@@ -84,12 +85,31 @@ class Perm(models.TextChoices):
         "exits.exchange_decide",
         _("Decide exchanges, offer units, approve swaps and order transfers"),
     )
+    HELPDESK_VIEW = "helpdesk.view", _("View work orders and feedback")
+    WORKORDER_ENTER = "helpdesk.enter", _("Report repairs by phone or at the counter")
+    WORKORDER_DISPATCH = (
+        "helpdesk.dispatch",
+        _("Assign, defer and cancel work orders; set what the tenant pays"),
+    )
+    WORKORDER_WORK = "helpdesk.work", _("Start and finish repairs")
+    WORKORDER_QUALITY = "helpdesk.quality", _("Record quality checks of repairs")
+    SLA_MANAGE = "helpdesk.sla", _("Edit repair classifications and deadlines")
+    FEEDBACK_ENTER = "feedback.enter", _("Enter feedback at the counter")
+    FEEDBACK_ANSWER = (
+        "feedback.answer",
+        _("Acknowledge, answer and pass on feedback routed to one's organisation"),
+    )
+    OUTREACH_VIEW = "outreach.view", _("View notices, activities and surveys with their results")
+    PUBLICITY_MANAGE = "outreach.publish", _("Publish notices and policy explainers")
+    ACTIVITY_MANAGE = "outreach.activities", _("Run community activities and record attendance")
+    SURVEY_MANAGE = "outreach.surveys", _("Design and send satisfaction surveys")
 
 
 _VIEW = {Perm.HOUSING_VIEW, Perm.HOUSEHOLDS_VIEW, Perm.EXPORT}
 _ADMISSION_VIEW = {Perm.ADMISSION_VIEW}
 _SUPERVISION_FIELD = {Perm.SUPERVISION_VIEW, Perm.INSPECT, Perm.CASE_MANAGE}
 _EXITS_DESK = {Perm.EXITS_VIEW, Perm.EXIT_MANAGE, Perm.HANDOVER, Perm.EXCHANGE_ENTER}
+_HELPDESK_SEEN = {Perm.HELPDESK_VIEW, Perm.OUTREACH_VIEW}
 _TENANCY_DESK = {
     Perm.TENANCY_VIEW,
     Perm.BILLING_MANAGE,
@@ -136,12 +156,29 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             *_EXITS_DESK,
             Perm.EXIT_DECIDE,
             Perm.EXCHANGE_DECIDE,
+            *_HELPDESK_SEEN,
+            Perm.WORKORDER_ENTER,
+            Perm.WORKORDER_QUALITY,
+            Perm.SLA_MANAGE,
+            Perm.FEEDBACK_ENTER,
+            Perm.FEEDBACK_ANSWER,
+            Perm.PUBLICITY_MANAGE,
+            Perm.ACTIVITY_MANAGE,
+            Perm.SURVEY_MANAGE,
         }
     ),
     Role.STREET_REVIEWER: frozenset(
         _VIEW
         | _ADMISSION_VIEW
-        | {Perm.APPLICATION_REVIEW, Perm.TENANCY_VIEW, Perm.SUPERVISION_VIEW, Perm.EXITS_VIEW}
+        | _HELPDESK_SEEN
+        | {
+            Perm.APPLICATION_REVIEW,
+            Perm.TENANCY_VIEW,
+            Perm.SUPERVISION_VIEW,
+            Perm.EXITS_VIEW,
+            Perm.FEEDBACK_ENTER,
+            Perm.FEEDBACK_ANSWER,
+        }
     ),
     Role.COMMUNITY_WORKER: frozenset(
         _VIEW
@@ -158,6 +195,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.TIP_TRIAGE,
             Perm.EXITS_VIEW,
             Perm.EXCHANGE_ENTER,
+            *_HELPDESK_SEEN,
+            Perm.WORKORDER_ENTER,
+            Perm.FEEDBACK_ENTER,
+            Perm.FEEDBACK_ANSWER,
+            Perm.ACTIVITY_MANAGE,
         }
     ),
     Role.OPERATOR_CLERK: frozenset(
@@ -175,13 +217,33 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.INSPECTION_PLAN,
             Perm.POINTS_RECORD,
             *_EXITS_DESK,
+            *_HELPDESK_SEEN,
+            Perm.WORKORDER_ENTER,
+            Perm.WORKORDER_DISPATCH,
+            Perm.WORKORDER_QUALITY,
+            Perm.FEEDBACK_ENTER,
+            Perm.FEEDBACK_ANSWER,
         }
     ),
-    Role.PROPERTY_STAFF: frozenset({Perm.HOUSING_VIEW}),
+    # A repairer sees the orders of the estates the company serves and works them; the
+    # manager also dispatches them, checks their quality and answers feedback.
+    Role.PROPERTY_STAFF: frozenset({Perm.HOUSING_VIEW, Perm.HELPDESK_VIEW, Perm.WORKORDER_WORK}),
+    Role.PROPERTY_MANAGER: frozenset(
+        _HELPDESK_SEEN
+        | {
+            Perm.HOUSING_VIEW,
+            Perm.WORKORDER_ENTER,
+            Perm.WORKORDER_DISPATCH,
+            Perm.WORKORDER_WORK,
+            Perm.WORKORDER_QUALITY,
+            Perm.FEEDBACK_ANSWER,
+        }
+    ),
     Role.PARTNER_AGENCY: frozenset({Perm.VERIFICATION_ANSWER}),
     Role.AUDITOR: frozenset(
         _VIEW
         | _ADMISSION_VIEW
+        | _HELPDESK_SEEN
         | {Perm.AUDIT_VIEW, Perm.TENANCY_VIEW, Perm.SUPERVISION_VIEW, Perm.EXITS_VIEW}
     ),
     Role.SYSTEM_ADMIN: frozenset({Perm.ORGS_MANAGE}),

@@ -27,7 +27,7 @@ def _estate_conditions(user) -> Q | None:
         q |= Q(community_id=org)
     if Role.OPERATOR_CLERK in roles:
         q |= Q(operator_id=org)
-    if Role.PROPERTY_STAFF in roles:
+    if roles & {Role.PROPERTY_STAFF, Role.PROPERTY_MANAGER}:
         q |= Q(property_company_id=org)
     return q
 

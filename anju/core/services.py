@@ -35,6 +35,7 @@ ROLE_ORG_KINDS = {
     Role.COMMUNITY_WORKER: {OrgKind.COMMUNITY},
     Role.OPERATOR_CLERK: {OrgKind.OPERATOR},
     Role.PROPERTY_STAFF: {OrgKind.PROPERTY},
+    Role.PROPERTY_MANAGER: {OrgKind.PROPERTY},
     Role.PARTNER_AGENCY: {OrgKind.AGENCY},
     Role.TENANT: set(),
 }

@@ -53,6 +53,7 @@ DEMO_USERNAMES = [
     "community",
     "operator",
     "property",
+    "propmgr",
     "agency",
     "auditor",
     "sysadmin",

@@ -237,6 +237,7 @@ DEMO_STAFF_NAMES = {
     "community": "赵红梅",
     "operator": "刘志强",
     "property": "郭海涛",
+    "propmgr": "马建国",
     "agency": "陈淑芬",
     "auditor": "杨文斌",
     "sysadmin": "孙伟",

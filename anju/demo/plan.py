@@ -380,6 +380,7 @@ class _Planner:
             ("community", "community_worker", first_community),
             ("operator", "operator_clerk", hs01.operator),
             ("property", "property_staff", hs01.property_company),
+            ("propmgr", "property_manager", hs01.property_company),
             ("agency", "partner_agency", "AG-MZ"),
             ("auditor", "auditor", authority),
             ("sysadmin", "system_admin", authority),

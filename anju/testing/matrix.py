@@ -17,12 +17,16 @@ STAFF = set(ROLE_USERS) - TENANTS
 
 # Who sees which side. Every staff member of the cast works on the E1 side; the
 # district-wide roles see both. Agency, administrators and tenants see no estate.
-E1_SIDE = frozenset({"officer", "street", "community", "operator", "repairer", "auditor"})
+E1_SIDE = frozenset(
+    {"officer", "street", "community", "operator", "repairer", "propmgr", "auditor"}
+)
 DISTRICT = frozenset({"officer", "auditor"})
 
 # Who holds which permission (anju.core.roles.ROLE_PERMISSIONS, written out by hand so
 # that a change there shows up here as a failing row rather than passing silently).
-HOUSING_VIEW = frozenset({"officer", "street", "community", "operator", "repairer", "auditor"})
+HOUSING_VIEW = frozenset(
+    {"officer", "street", "community", "operator", "repairer", "propmgr", "auditor"}
+)
 HOUSING_CHANGE = frozenset({"officer", "operator"})
 HOUSEHOLDS_VIEW = frozenset({"officer", "street", "community", "operator", "auditor"})
 HOUSEHOLDS_CHANGE = frozenset({"officer", "community", "operator"})

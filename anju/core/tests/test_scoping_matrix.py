@@ -538,6 +538,8 @@ APP_MATRICES = [
         "anju.tenancy.tests.matrix",
         "anju.supervision.tests.matrix",
         "anju.exits.tests.matrix",
+        "anju.helpdesk.tests.matrix",
+        "anju.outreach.tests.matrix",
     )
     for info in sorted(
         pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda m: m.name

@@ -167,6 +167,7 @@ def test_demo_users_have_the_right_roles_and_no_account_mixes_separated_duties(r
         "community": (Role.COMMUNITY_WORKER, "community"),
         "operator": (Role.OPERATOR_CLERK, "operator"),
         "property": (Role.PROPERTY_STAFF, "property"),
+        "propmgr": (Role.PROPERTY_MANAGER, "property"),
         "agency": (Role.PARTNER_AGENCY, "agency"),
         "auditor": (Role.AUDITOR, "authority"),
         "sysadmin": (Role.SYSTEM_ADMIN, "authority"),
@@ -181,6 +182,7 @@ def test_demo_users_have_the_right_roles_and_no_account_mixes_separated_duties(r
         assert user.full_name
     assert User.objects.get(username="operator").organisation_id == hs01.operator_id
     assert User.objects.get(username="property").organisation_id == hs01.property_company_id
+    assert User.objects.get(username="propmgr").organisation_id == hs01.property_company_id
     community = User.objects.get(username="community").organisation
     assert community == hs01.community
     assert User.objects.get(username="street").organisation_id == community.parent_id

@@ -20,7 +20,7 @@ from anju.core.roles import Role
 from anju.testing.admission import approve, make_application
 from anju.testing.matrix import ADMISSION_VIEW, NOTICE_MANAGE, Row, _list, _r
 
-NOT_SEEN = {"operator": 404, "repairer": 404}
+NOT_SEEN = {"operator": 404, "repairer": 404, "propmgr": 404}
 EVERYONE = {"*": 200}
 
 

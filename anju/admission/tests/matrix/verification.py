@@ -15,7 +15,7 @@ from anju.testing.admission import APPLICANT_IDS, make_application
 from anju.testing.matrix import AUDIT_VIEW, VERIFICATION_ANSWER, VERIFICATION_MANAGE, Row, _r
 
 # Staff of the E1 side who see no batch at all: their answer is 404, not 403.
-SEE_NO_BATCH = {"street": 404, "community": 404, "operator": 404, "repairer": 404}
+SEE_NO_BATCH = {"street": 404, "community": 404, "operator": 404, "repairer": 404, "propmgr": 404}
 # For the agency's pages (scope "own": in = the agency's batch, out = another agency's):
 # the district-wide roles see both batches but may not answer; nobody else sees either.
 AGENCY_PAGE = {

@@ -23,7 +23,7 @@ from anju.testing.matrix import (
 
 from .notice import approved_application
 
-NOT_SEEN = {"operator": 404, "repairer": 404}
+NOT_SEEN = {"operator": 404, "repairer": 404, "propmgr": 404}
 MISSING_PK = 987654321
 
 

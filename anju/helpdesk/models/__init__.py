@@ -1,0 +1,66 @@
+"""The helpdesk app's models: the repair classification and deadline table, work
+orders, and feedback."""
+
+from .classes import ClassLevel, RepairClass, SlaRule, SlaUnit, Urgency
+from .feedback import (
+    OPEN_FEEDBACK,
+    Feedback,
+    FeedbackChannel,
+    FeedbackKind,
+    FeedbackRoute,
+    FeedbackStatus,
+    FeedbackStep,
+    FeedbackStepKind,
+    FeedbackTopic,
+    RouteTarget,
+)
+from .feedback import TRANSITIONS as FEEDBACK_TRANSITIONS
+from .workorders import (
+    CLOCK_RUNS,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    CheckMethod,
+    CheckResult,
+    Escalation,
+    PhotoStage,
+    QualityCheck,
+    StepKind,
+    WorkOrder,
+    WorkOrderChannel,
+    WorkOrderPhoto,
+    WorkOrderStatus,
+    WorkOrderStep,
+)
+
+__all__ = [
+    "CLOCK_RUNS",
+    "FEEDBACK_TRANSITIONS",
+    "OPEN_FEEDBACK",
+    "OPEN_STATUSES",
+    "TRANSITIONS",
+    "CheckMethod",
+    "CheckResult",
+    "ClassLevel",
+    "Escalation",
+    "Feedback",
+    "FeedbackChannel",
+    "FeedbackKind",
+    "FeedbackRoute",
+    "FeedbackStatus",
+    "FeedbackStep",
+    "FeedbackStepKind",
+    "FeedbackTopic",
+    "PhotoStage",
+    "QualityCheck",
+    "RepairClass",
+    "RouteTarget",
+    "SlaRule",
+    "SlaUnit",
+    "StepKind",
+    "Urgency",
+    "WorkOrder",
+    "WorkOrderChannel",
+    "WorkOrderPhoto",
+    "WorkOrderStatus",
+    "WorkOrderStep",
+]
