@@ -219,8 +219,7 @@ class WorkOrder(models.Model):
                 name="workorder_charge_positive",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["assigned", "in_progress"])
-                | Q(assigned_to__isnull=False),
+                condition=~Q(status__in=["assigned", "in_progress"]) | Q(assigned_to__isnull=False),
                 name="workorder_assigned_has_repairer",
             ),
         ]
@@ -271,6 +270,7 @@ class StepKind(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("work order step", "Closed without a rating")
     REOPENED = "reopened", pgettext_lazy("work order step", "Reopened")
     CANCELLED = "cancelled", pgettext_lazy("work order step", "Cancelled")
+    URGENCY = "urgency", pgettext_lazy("work order step", "Urgency changed")
     ESCALATED = "escalated", pgettext_lazy("work order step", "Escalated")
     BILLED = "billed", pgettext_lazy("work order step", "Charge billed")
     CHECKED = "checked", pgettext_lazy("work order step", "Quality checked")
@@ -327,6 +327,4 @@ class QualityCheck(models.Model):
         return f"{self.order_id} {self.result}"
 
 
-register_choices(
-    WorkOrderChannel, WorkOrderStatus, PhotoStage, StepKind, CheckResult, CheckMethod
-)
+register_choices(WorkOrderChannel, WorkOrderStatus, PhotoStage, StepKind, CheckResult, CheckMethod)

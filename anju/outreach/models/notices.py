@@ -87,9 +87,7 @@ class Notice(models.Model):
         related_name="notices",
         verbose_name=_("building"),
     )
-    important = models.BooleanField(
-        _("ask households to confirm they have read it"), default=False
-    )
+    important = models.BooleanField(_("ask households to confirm they have read it"), default=False)
     pinned = models.BooleanField(_("pinned to the top"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT

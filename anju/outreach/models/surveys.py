@@ -159,9 +159,7 @@ class Answer(models.Model):
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
-        constraints = [
-            models.UniqueConstraint(fields=["response", "question"], name="answer_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_once")]
         indexes = [models.Index(fields=["question", "value"], name="answer_value")]
 
     def __str__(self):
