@@ -284,7 +284,7 @@ ANJU_FEEDBACK_REOPEN_RATING = env.int("ANJU_FEEDBACK_REOPEN_RATING", default=2)
 ANJU_PUBLIC_FEEDBACK_PER_HOUR = env.int("ANJU_PUBLIC_FEEDBACK_PER_HOUR", default=5)
 # Who delivers messages, per channel (dotted paths). SMS and letters stay in the outbox
 # until a gateway is configured; portal and in-app messages are delivered by being
-# stored; email goes through Django's EMAIL_BACKEND.
+# stored; email goes through Django's default mailer (MAILERS).
 ANJU_MESSAGE_SENDERS = {
     "sms": env.str("ANJU_SMS_SENDER", default="anju.core.notify.OutboxSender"),
     "letter": "anju.core.notify.OutboxSender",
@@ -292,10 +292,15 @@ ANJU_MESSAGE_SENDERS = {
     "in_app": "anju.core.notify.StoredSender",
     "email": env.str("ANJU_EMAIL_SENDER", default="anju.core.notify.EmailSender"),
 }
-EMAIL_BACKEND = env.str(
-    "ANJU_EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
-)
-EMAIL_FILE_PATH = env.str("ANJU_EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
+# Mail is written to files under .data/mail until a real mailer is configured.
+MAILERS = {
+    "default": {
+        "BACKEND": env.str(
+            "ANJU_EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
+        ),
+        "OPTIONS": {"file_path": env.str("ANJU_EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))},
+    }
+}
 DEFAULT_FROM_EMAIL = env.str("ANJU_FROM_EMAIL", default="anju@localhost")
 # Days a tenant has to pay for a repair they are charged for.
 ANJU_REPAIR_PAYMENT_DAYS = env.int("ANJU_REPAIR_PAYMENT_DAYS", default=15)

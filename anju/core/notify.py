@@ -1,9 +1,19 @@
-"""The notification outbox. A service queues a message by template code; the text is
-rendered from the authority's wording (a `MessageTemplate` row) or the default given
-when the code was registered, in Chinese unless asked otherwise. A pluggable sender
-(settings.ANJU_MESSAGE_SENDER, a dotted path) delivers queued messages; the default
-sender keeps them in the outbox, where the household's archive and the portal show
-them, for an SMS gateway to be plugged in later.
+"""The notification outbox: SMS, letters, portal messages to households, in-app messages
+to staff and email, in one table. A service queues a message by template code; the text
+is rendered from the authority's wording (a `MessageTemplate` row) or the default given
+when the code was registered, in the recipient's language when it is known and in
+Chinese otherwise. Pluggable senders, one per channel (settings.ANJU_MESSAGE_SENDERS,
+dotted paths), deliver queued messages:
+
+- `OutboxSender` (SMS and letters by default) keeps them queued in the outbox, where the
+  household's archive and the portal show them, until a gateway is plugged in;
+- `StoredSender` (portal and in-app messages) delivers by storing: they are sent the
+  moment they are queued;
+- `EmailSender` sends through Django's default mailer to the account's address;
+- `LogSender` writes them to the log, for a test deployment.
+
+The older single setting ANJU_MESSAGE_SENDER, when set, still names one sender for every
+channel.
 
     notify.register("arrears.sms", MessageChannel.SMS, _("…{amount}…"))
     notify.queue("arrears.sms", key="arrears:12:2026-03:sms", household=h, amount="1,200")
@@ -18,13 +28,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from . import audit
 from .errors import DomainError
-from .models import Message, MessageChannel, MessageStatus, MessageTemplate
+from .models import Message, MessageChannel, MessageStatus, MessageTemplate, User
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +76,7 @@ def render(code: str, context: dict, *, language: str = "zh-hans", saved=None) -
 
 def recipient_of(household, channel: str) -> str:
     """Who a message goes to, as shown to staff: the head's masked phone for an SMS,
-    the unit for a letter."""
+    the unit for a letter, the account's masked address for an email."""
     if household is None:
         return ""
     if channel == MessageChannel.SMS:
@@ -73,7 +84,36 @@ def recipient_of(household, channel: str) -> str:
         return head.phone_masked if head else ""
     if channel == MessageChannel.LETTER:
         return household.unit.code if household.unit_id else household.number
+    if channel == MessageChannel.EMAIL:
+        return mask_email(household_email(household)) or household.number
     return household.number
+
+
+def mask_email(address: str) -> str:
+    if "@" not in address:
+        return address
+    name, domain = address.split("@", 1)
+    return f"{name[:1]}***@{domain}"
+
+
+def household_email(household) -> str:
+    """The address of the household's own account (the portal account that signs in for
+    it), if it gave one."""
+    accounts = User.objects.filter(household=household, is_active=True).exclude(email="")
+    return accounts.order_by("id").values_list("email", flat=True).first() or ""
+
+
+DEFAULT_LANGUAGE = "zh-hans"
+
+
+def language_of(user=None) -> str:
+    """The language to write to a person in: their account's own choice when the account
+    records one, else the district's (Chinese). Households are written to in Chinese."""
+    return getattr(user, "language", "") or DEFAULT_LANGUAGE
+
+
+def _delivered_at_once(channel: str) -> bool:
+    return bool(getattr(sender_for(channel), "stores", False))
 
 
 def queue(
@@ -81,26 +121,33 @@ def queue(
     *,
     key: str,
     household=None,
-    language: str = "zh-hans",
+    user=None,
+    language: str | None = None,
     context: dict | None = None,
     **values,
 ):
-    """Queue one message; the same `key` again returns the message already queued and
-    queues nothing. The placeholders are filled from `context` and the keyword values
-    (a placeholder named {household} goes in `context`)."""
+    """Queue one message to a household, or to one person's account (`user`: a staff
+    member's in-app message, say); the same `key` again returns the message already
+    queued and queues nothing. The placeholders are filled from `context` and the
+    keyword values (a placeholder named {household} goes in `context`). Portal and
+    in-app messages are delivered by being stored: they are sent at once."""
     context = {**(context or {}), **values}
     existing = Message.objects.filter(key=key).first()
     if existing is not None:
         return existing
     template = TEMPLATES[code]
-    message = Message.objects.create(
+    message = Message(
         key=key,
         household=household,
+        user=user,
         channel=template.channel,
         template=code,
-        recipient=recipient_of(household, template.channel),
-        body=render(code, context, language=language),
+        recipient=str(user) if user is not None else recipient_of(household, template.channel),
+        body=render(code, context, language=language or language_of(user)),
     )
+    if _delivered_at_once(template.channel):
+        message.status, message.sent_at, message.attempts = MessageStatus.SENT, timezone.now(), 1
+    message.save()
     return message
 
 
@@ -113,32 +160,83 @@ def queue_many(rows: list[tuple[str, str, Any, dict]], *, language: str = "zh-ha
         chunk = keys[start : start + 5000]
         seen |= set(Message.objects.filter(key__in=chunk).values_list("key", flat=True))
     saved = {row.code: row for row in MessageTemplate.objects.filter(code__in={r[0] for r in rows})}
+    at_once = {channel: _delivered_at_once(channel) for channel in MessageChannel.values}
+    now = timezone.now()
     fresh = []
     for code, key, household, context in rows:
         if key in seen:
             continue
         seen.add(key)
         template = TEMPLATES[code]
-        fresh.append(
-            Message(
-                key=key,
-                household=household,
-                channel=template.channel,
-                template=code,
-                recipient=recipient_of(household, template.channel),
-                body=render(code, context, language=language, saved=saved),
-            )
+        message = Message(
+            key=key,
+            household=household,
+            channel=template.channel,
+            template=code,
+            recipient=recipient_of(household, template.channel),
+            body=render(code, context, language=language, saved=saved),
         )
+        if at_once[template.channel]:
+            message.status, message.sent_at, message.attempts = MessageStatus.SENT, now, 1
+        fresh.append(message)
     Message.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
     return len(fresh)
 
 
+# --- Delivery --------------------------------------------------------------------------
+
+# A message whose sender fails this many times is given up (status failed).
+MAX_ATTEMPTS = 5
+
+
+class SendFailed(Exception):
+    """A delivery that trying again cannot mend (no address to send to): the message
+    fails at once, with this as its error."""
+
+
 class OutboxSender:
-    """The default: messages stay in the outbox (status queued) until a gateway is
-    configured. Returns False: nothing was sent."""
+    """The default for SMS and letters: messages stay in the outbox (status queued)
+    until a gateway is configured. The delivery run skips the channel."""
+
+    keeps = True
 
     def send(self, message: Message) -> bool:
         return False
+
+
+class StoredSender:
+    """Portal and in-app messages: stored in the outbox is delivered, since the portal
+    and the staff inbox read them from there. `queue` marks them sent at once."""
+
+    stores = True
+
+    def send(self, message: Message) -> bool:
+        return True
+
+
+class EmailSender:
+    """Sends through django.core.mail (settings.MAILERS) to the addressed account's
+    email, or to the household's own account's. Without an address the message fails
+    with that said."""
+
+    def send(self, message: Message) -> bool:
+        from django.core.mail import EmailMessage
+
+        address, user = "", message.user
+        if user is not None:
+            address = user.email
+        elif message.household_id is not None:
+            address = household_email(message.household)
+        if not address:
+            raise SendFailed(
+                _("No email address: the account it is addressed to has none.")
+                if user is not None
+                else _("No email address: the household's account has none.")
+            )
+        first_line = message.body.strip().splitlines()[0] if message.body.strip() else ""
+        subject = first_line if len(first_line) <= 78 else first_line[:77] + "…"
+        EmailMessage(subject=subject, body=message.body, from_email=None, to=[address]).send()
+        return True
 
 
 class LogSender:
@@ -149,32 +247,91 @@ class LogSender:
         return True
 
 
-def sender():
-    return import_string(
-        getattr(settings, "ANJU_MESSAGE_SENDER", "anju.core.notify.OutboxSender")
-    )()
+def sender_for(channel: str):
+    """The sender of one channel: the older single ANJU_MESSAGE_SENDER when it is set,
+    else the channel's entry of ANJU_MESSAGE_SENDERS (the outbox when it has none)."""
+    path = getattr(settings, "ANJU_MESSAGE_SENDER", None) or getattr(
+        settings, "ANJU_MESSAGE_SENDERS", {}
+    ).get(channel, "anju.core.notify.OutboxSender")
+    return import_string(path)()
 
 
-def deliver_queued(limit: int = 500) -> int:
-    """Hand queued messages to the sender; returns how many were sent."""
-    backend = sender()
+def deliver_queued(limit: int = 500, *, channel: str | None = None) -> int:
+    """Hand the queued messages of each channel (or of one) to its sender, oldest first,
+    at most `limit` a channel; returns how many were sent. A sender's error is kept on
+    the message with one more attempt; after MAX_ATTEMPTS, or at once when nothing can
+    mend it (SendFailed), the message fails."""
     sent = 0
-    for message in Message.objects.filter(status=MessageStatus.QUEUED).order_by("id")[:limit]:
-        try:
-            ok = backend.send(message)
-        except Exception as exc:  # a gateway error must not stop the other messages
-            Message.objects.filter(pk=message.pk).update(
-                attempts=message.attempts + 1,
-                error=str(exc)[:300],
-                status=MessageStatus.FAILED if message.attempts >= 4 else MessageStatus.QUEUED,
-            )
+    for name in [channel] if channel else MessageChannel.values:
+        backend = sender_for(name)
+        if getattr(backend, "keeps", False):
             continue
-        if ok:
-            Message.objects.filter(pk=message.pk).update(
-                status=MessageStatus.SENT, sent_at=timezone.now(), attempts=message.attempts + 1
-            )
-            sent += 1
+        queued = (
+            Message.objects.filter(status=MessageStatus.QUEUED, channel=name)
+            .select_related("user", "household")
+            .order_by("id")[:limit]
+        )
+        for message in queued:
+            sent += _deliver(backend, message)
     return sent
+
+
+def _deliver(backend, message: Message) -> int:
+    attempts = message.attempts + 1
+    row = Message.objects.filter(pk=message.pk)
+    try:
+        ok = backend.send(message)
+    except SendFailed as exc:
+        row.update(attempts=attempts, error=str(exc)[:300], status=MessageStatus.FAILED)
+        return 0
+    except Exception as exc:  # a gateway error must not stop the other messages
+        logger.warning("message %s not delivered: %s", message.pk, exc)
+        row.update(
+            attempts=attempts,
+            error=str(exc)[:300] or exc.__class__.__name__,
+            status=MessageStatus.FAILED if attempts >= MAX_ATTEMPTS else MessageStatus.QUEUED,
+        )
+        return 0
+    if not ok:
+        return 0
+    row.update(status=MessageStatus.SENT, sent_at=timezone.now(), attempts=attempts, error="")
+    return 1
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+# What a household reads on the portal: what was sent to it (not staff's copies).
+PORTAL_CHANNELS = (MessageChannel.PORTAL, MessageChannel.SMS, MessageChannel.LETTER)
+
+
+def portal_messages(user):
+    """A tenant's messages: those sent to the account's household by portal, SMS or
+    letter, and those addressed to the account itself."""
+    mine = Q(user=user)
+    if user.household_id:
+        mine |= Q(household_id=user.household_id, channel__in=PORTAL_CHANNELS, user=None)
+    return Message.objects.filter(mine)
+
+
+def staff_inbox(user):
+    """A staff member's in-app messages (an escalation, say): only their own."""
+    return Message.objects.filter(user=user, channel=MessageChannel.IN_APP)
+
+
+def inbox_of(user):
+    """The messages a signed-in account reads: the portal's for a tenant account, the
+    in-app inbox for staff."""
+    return staff_inbox(user) if user.is_staff_user else portal_messages(user)
+
+
+def unread(messages):
+    return messages.filter(read_at__isnull=True)
+
+
+def mark_read(messages) -> int:
+    """Mark the unread ones among `messages` read now; returns how many. Reading is not
+    a change of record, so it is not audited."""
+    return unread(messages).update(read_at=timezone.now())
 
 
 def template_rows(language: str = "zh-hans") -> list[dict]:

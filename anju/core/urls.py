@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, audit, auth, dashboard, jobs, manage, outbox, search
+from .views import account, audit, auth, dashboard, inbox, jobs, manage, outbox, search
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -29,3 +29,4 @@ urlpatterns = [
     path("manage/api-keys/", manage.apikey_list, name="apikey_list"),
     path("manage/api-keys/<int:pk>/revoke/", manage.apikey_revoke, name="apikey_revoke"),
 ]
+urlpatterns += inbox.urlpatterns
