@@ -1,16 +1,22 @@
 from django.urls import path
 
 from .views import (
+    activities,
     apply,
     choose,
     conduct,
     declare,
     exchanges,
     exits,
+    feedback,
     home,
+    messages,
+    notices,
     renew,
+    repairs,
     signup,
     status,
+    surveys,
     tenancy,
     tips,
 )
@@ -53,3 +59,7 @@ urlpatterns += tenancy.urlpatterns + renew.urlpatterns + declare.urlpatterns
 urlpatterns += conduct.urlpatterns
 urlpatterns += tips.urlpatterns
 urlpatterns += exits.urlpatterns + exchanges.urlpatterns
+urlpatterns += feedback.urlpatterns
+urlpatterns += repairs.urlpatterns
+urlpatterns += notices.urlpatterns + messages.urlpatterns
+urlpatterns += activities.urlpatterns + surveys.urlpatterns

@@ -122,3 +122,25 @@ EXIT_DECIDE = frozenset({"officer"})
 HANDOVER = frozenset({"officer", "operator"})
 EXCHANGE_ENTER = frozenset({"officer", "community", "operator"})
 EXCHANGE_DECIDE = frozenset({"officer"})
+
+# --- helpdesk: work orders ---
+HELPDESK_VIEW = frozenset(
+    {"officer", "street", "community", "operator", "repairer", "propmgr", "auditor"}
+)
+WORKORDER_ENTER = frozenset({"officer", "community", "operator", "propmgr"})
+WORKORDER_DISPATCH = frozenset({"operator", "propmgr"})
+WORKORDER_WORK = frozenset({"repairer", "propmgr"})
+WORKORDER_QUALITY = frozenset({"officer", "operator", "propmgr"})
+SLA_MANAGE = frozenset({"officer"})
+
+# --- outreach: notices and messages ---
+OUTREACH_VIEW = frozenset({"officer", "street", "community", "operator", "propmgr", "auditor"})
+PUBLICITY_MANAGE = frozenset({"officer"})
+
+# --- helpdesk: feedback ---
+FEEDBACK_ENTER = frozenset({"officer", "street", "community", "operator"})
+FEEDBACK_ANSWER = frozenset({"officer", "street", "community", "operator", "propmgr"})
+
+# --- outreach: activities and surveys (OUTREACH_VIEW is above, with the notices) ---
+ACTIVITY_MANAGE = frozenset({"officer", "community"})
+SURVEY_MANAGE = frozenset({"officer"})

@@ -4,10 +4,16 @@ account stands (applying, or following an application)."""
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from anju.helpdesk.selectors.feedback import household_feedback_card
+from anju.helpdesk.selectors.workorders import open_repairs_of
 from anju.households.models import LeaseStatus
 from anju.households.selectors import archive
+from anju.outreach.selectors.notices import awaiting_confirmation
 
 from ..access import is_applicant_account, portal_view
+from .activities import community_card
+
+NOTICES_ON_HOME = 5
 
 
 @portal_view()
@@ -35,5 +41,10 @@ def home(request):
             .order_by("-campaign__opened_on")
             .first(),
             "timeline": [e for e in data["timeline"] if e.verb != "pii.unmasked"][:30],
+            "community_card": community_card(household),
+            "feedback_card": household_feedback_card(household),
+            "repairs": open_repairs_of(household),
+            # Important notices still to confirm: one query, the first few.
+            "notices_to_confirm": list(awaiting_confirmation(household)[:NOTICES_ON_HOME]),
         },
     )

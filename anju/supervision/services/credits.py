@@ -48,8 +48,15 @@ def credit_record(
     amount: Decimal,
     occurred_on: datetime.date,
     details: str = "",
+    source_key: str | None = None,
 ) -> GoodConductCredit:
-    """Staff record good conduct: volunteering (amount = hours) or other."""
+    """Staff record good conduct: volunteering (amount = hours) or other. A credit
+    earned by a rule passes `source_key` (an activity's attendance, say): the same key
+    again returns the credit already recorded and records nothing."""
+    if source_key:
+        existing = GoodConductCredit.objects.filter(source_key=source_key).first()
+        if existing is not None:
+            return existing
     if kind not in (CreditKind.VOLUNTEERING, CreditKind.OTHER):
         raise DomainError(
             _(
@@ -74,6 +81,7 @@ def credit_record(
             occurred_on=occurred_on,
             details=details,
             recorded_by=actor,
+            source_key=source_key or None,
         )
         audit.record(
             actor=actor,
