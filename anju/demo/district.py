@@ -95,6 +95,7 @@ def generate(
     tenancy: bool = True,
     supervision: bool = True,
     exits: bool = True,
+    services: bool = True,
     events_days: int = 0,
 ) -> Result:
     say = progress or (lambda message: None)
@@ -110,6 +111,7 @@ def generate(
         tenancy=tenancy,
         supervision=supervision,
         exits=exits,
+        services=services,
         events_days=events_days,
     )
     writer.run()
@@ -178,6 +180,7 @@ class _Writer:
         tenancy: bool = True,
         supervision: bool = True,
         exits: bool = True,
+        services: bool = True,
         events_days: int = 0,
     ):
         self.plan = plan
@@ -187,6 +190,7 @@ class _Writer:
         self.events_days = events_days
         self.with_supervision = supervision
         self.with_exits = exits
+        self.with_services = services
         self.events_result = None
         self.counts: dict[str, int] = {}
         self.org_pk: dict[str, int] = {}
@@ -220,6 +224,8 @@ class _Writer:
             stages.append(self.supervision)
         if self.with_tenancy and self.with_exits:
             stages.append(self.exits)
+        if self.with_services:
+            stages.append(self.services)
         for stage in stages:
             self.stage_no += 1
             name = stage.__name__
@@ -623,6 +629,15 @@ class _Writer:
         for generate_part in (generate_cases, generate_field):
             counts = generate_part(seed=self.plan.seed, say=self.say)
             self.counts.update({f"supervision_{key}": value for key, value in counts.items()})
+
+    def services(self) -> None:
+        """A year of repairs and feedback, then notices, community activities and the
+        yearly survey (see `anju.demo.helpdesk` and `anju.demo.outreach`)."""
+        from .helpdesk import generate as generate_helpdesk
+        from .outreach import generate as generate_outreach
+
+        for generate_part in (generate_helpdesk, generate_outreach):
+            self.counts.update(generate_part(seed=self.plan.seed, say=self.say))
 
     def exits(self) -> None:
         """Exit cases at every stage (some overdue, some in court, some closed with their

@@ -69,11 +69,11 @@ def _wipe():
 
 @pytest.mark.django_db
 def test_the_same_seed_builds_the_same_district_twice():
-    district.generate(units=200, seed=11, admission=False, tenancy=False)
+    district.generate(units=200, seed=11, admission=False, tenancy=False, services=False)
     first = _snapshot()
     _wipe()
     assert not Estate.objects.exists()
-    district.generate(units=200, seed=11, admission=False, tenancy=False)
+    district.generate(units=200, seed=11, admission=False, tenancy=False, services=False)
     second = _snapshot()
     assert first == second
     assert len(first["units"]) == 200
@@ -88,7 +88,7 @@ def test_another_seed_plans_another_district():
 
 @pytest.mark.django_db
 def test_every_id_number_decrypts_to_a_valid_unique_resident_id():
-    district.generate(units=120, seed=3, admission=False, tenancy=False)
+    district.generate(units=120, seed=3, admission=False, tenancy=False, services=False)
     members = list(Member.objects.all())
     numbers = [m.reveal_id_number() for m in members]
     assert all(ric.is_valid(n) for n in numbers)
@@ -104,7 +104,7 @@ def test_every_id_number_decrypts_to_a_valid_unique_resident_id():
 
 @pytest.mark.django_db
 def test_housed_units_have_exactly_one_active_lease_for_the_household_living_there():
-    district.generate(units=120, seed=5, admission=False, tenancy=False)
+    district.generate(units=120, seed=5, admission=False, tenancy=False, services=False)
     leases = list(Lease.objects.filter(status=LeaseStatus.ACTIVE).select_related("household"))
     per_unit = Counter(lease.unit_id for lease in leases)
     by_unit = {lease.unit_id: lease for lease in leases}
@@ -134,7 +134,7 @@ def test_housed_units_have_exactly_one_active_lease_for_the_household_living_the
 
 @pytest.mark.django_db
 def test_households_are_consistent_with_their_unit_and_members():
-    district.generate(units=120, seed=9, admission=False, tenancy=False)
+    district.generate(units=120, seed=9, admission=False, tenancy=False, services=False)
     households = Household.objects.select_related(
         "unit__estate", "head", "community"
     ).prefetch_related("members")
@@ -160,7 +160,7 @@ def test_households_are_consistent_with_their_unit_and_members():
 
 @pytest.mark.django_db
 def test_demo_users_have_the_right_roles_and_no_account_mixes_separated_duties(real_hashing):
-    district.generate(units=120, seed=7, admission=False, tenancy=False)
+    district.generate(units=120, seed=7, admission=False, tenancy=False, services=False)
     expected = {
         "officer": (Role.AUTHORITY_OFFICER, "authority"),
         "street": (Role.STREET_REVIEWER, "street"),

@@ -30,7 +30,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     def build():
-        district.generate(units=district.MIN_UNITS, seed=8, admission=False, exits=False)
+        district.generate(
+            units=district.MIN_UNITS, seed=8, admission=False, exits=False, services=False
+        )
         make_ruleset(User.objects.get(username="officer"))
         real = cases.notice_pdf, settlement.settlement_pdf
         # Typesetting is tested in test_cases and test_settlement.

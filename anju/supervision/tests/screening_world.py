@@ -18,7 +18,9 @@ UNTIL = datetime.date(2026, 10, 31)
 
 def small_district(seed: int = 11):
     """The smallest district, with no admission or tenancy data."""
-    return district.generate(units=district.MIN_UNITS, seed=seed, admission=False, tenancy=False)
+    return district.generate(
+        units=district.MIN_UNITS, seed=seed, admission=False, tenancy=False, services=False
+    )
 
 
 def day(n: int, until: datetime.date = UNTIL) -> datetime.date:

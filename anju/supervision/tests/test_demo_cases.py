@@ -21,7 +21,12 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def demo(django_db_setup, django_db_blocker):
     def build():
         district.generate(
-            units=district.MIN_UNITS, seed=8, admission=False, supervision=False, exits=False
+            units=district.MIN_UNITS,
+            seed=8,
+            admission=False,
+            supervision=False,
+            exits=False,
+            services=False,
         )
         make_ruleset(User.objects.get(username="officer"))
         real = case_services.notice_pdf

@@ -48,7 +48,12 @@ def district_once(django_db_setup, django_db_blocker):
 
     def build():
         return district.generate(
-            units=district.MIN_UNITS, seed=8, admission=False, supervision=False, exits=False
+            units=district.MIN_UNITS,
+            seed=8,
+            admission=False,
+            supervision=False,
+            exits=False,
+            services=False,
         )
 
     with shared_world(django_db_blocker, build) as world:
