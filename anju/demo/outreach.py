@@ -202,9 +202,10 @@ def _housed(estate: Estate) -> list[Household]:
     )
 
 
-def _activity(actor, title, estate, days, *, length=2, capacity=30, **extra) -> Activity:
-    now = timezone.localtime().replace(minute=0, second=0, microsecond=0)
-    starts = now + days * DAY
+def _activity(actor, title, estate, days, *, at=14, length=2, capacity=30, **extra) -> Activity:
+    """An activity `days` from today, starting at `at` o'clock local time."""
+    day = timezone.localdate() + days * DAY
+    starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(at, 30)))
     return act.activity_create(
         act.ActivityInput(
             title=title,
@@ -241,6 +242,7 @@ def _activities(rng, community, officer, home: Estate) -> tuple[int, int]:
         "小区环境清洁志愿服务",
         home,
         7,
+        at=9,
         volunteering=True,
         hours=Decimal("2.0"),
         capacity=20,
