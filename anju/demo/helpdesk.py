@@ -255,7 +255,10 @@ def _orders(rng, households, crews, now) -> list[WorkOrder]:
         _live(rng, order, crew, now, steps)
         orders.append(order)
         trails.append(steps)
-    orders.sort(key=lambda o: o.reported_at)
+    # Numbered in the order the reports came; each order keeps its own trail.
+    pairs = sorted(zip(orders, trails, strict=True), key=lambda pair: pair[0].reported_at)
+    orders = [order for order, _steps in pairs]
+    trails = [steps for _order, steps in pairs]
     _renumber(orders)
     WorkOrder.objects.bulk_create(orders, batch_size=1000)
     WorkOrderStep.objects.bulk_create(
@@ -320,6 +323,7 @@ def _live(rng, order: WorkOrder, crew: list[User], now, steps: list[tuple]) -> N
         responded = reported + rng.uniform(0.1, 1.5 if late else 0.8) * HOUR
     if responded > now or not crew:
         order.status = WorkOrderStatus.REPORTED
+        _escalate(rng, order, now, steps)
         return
     repairer = rng.choice(crew)
     order.assigned_to = repairer
@@ -393,18 +397,23 @@ def _live(rng, order: WorkOrder, crew: list[User], now, steps: list[tuple]) -> N
 
 
 def _escalate(rng, order: WorkOrder, until, steps: list[tuple]) -> None:
-    """An order still not done past its deadline went to the property company's managers,
-    and a day later to the operator."""
-    due = order.complete_by
+    """As the sweep would have: the order went to the property company's managers when
+    it first fell overdue (no response by the response deadline, or not done by the
+    completion deadline), and to the operator if it was still overdue a day later."""
+    late = []  # the spans during which the order was overdue
     if order.responded_at and order.responded_at > order.respond_by:
-        due = min(due, order.respond_by)
-    if until <= due:
+        late.append((order.respond_by, order.responded_at))
+    if order.responded_at is None and until > order.respond_by:
+        late.append((order.respond_by, until))
+    if until > order.complete_by:
+        late.append((order.complete_by, until))
+    if not late:
         return
-    at = due + rng.uniform(0, 0.25) * HOUR
-    order.escalation, order.escalated_at = Escalation.MANAGER, at
-    steps.append((StepKind.ESCALATED, at, None, str(Escalation.MANAGER.label)))
-    second = at + 24 * HOUR
-    if until > second:
+    first = min(start for start, _end in late) + rng.uniform(0, 0.25) * HOUR
+    order.escalation, order.escalated_at = Escalation.MANAGER, first
+    steps.append((StepKind.ESCALATED, first, None, str(Escalation.MANAGER.label)))
+    second = first + settings.ANJU_REPAIR_ESCALATE_HOURS * HOUR
+    if any(start <= second < end for start, end in late):
         order.escalation, order.escalated_at = Escalation.OPERATOR, second
         steps.append((StepKind.ESCALATED, second, None, str(Escalation.OPERATOR.label)))
 

@@ -64,6 +64,20 @@ def test_a_year_of_orders_with_some_overdue_escalated_and_reopened(demo):
     assert Bill.objects.filter(kind=BillKind.REPAIR).count() == demo.counts["repair_bills"] > 0
 
 
+def test_each_trail_is_its_orders_own(demo):
+    from anju.helpdesk.models import StepKind, WorkOrderStep
+
+    reported = dict(
+        WorkOrderStep.objects.filter(kind=StepKind.REPORTED).values_list("order_id", "at")
+    )
+    for order in WorkOrder.objects.only("pk", "reported_at", "done_at"):
+        assert reported[order.pk] == order.reported_at
+        steps = list(order.steps.values_list("at", flat=True))
+        assert steps[0] == order.reported_at  # nothing before its report
+        if order.done_at:
+            assert order.steps.filter(kind=StepKind.DONE).latest("at").at == order.done_at
+
+
 def test_the_deadlines_are_the_engines(demo):
     for order in WorkOrder.objects.select_related("repair_class", "estate").order_by("pk")[:40]:
         clock = sla.clock_for(order.repair_class, order.estate, order.urgency, order.reported_at)
