@@ -179,7 +179,7 @@ def workorders_resume_due(*, now: datetime.datetime | None = None) -> int:
     today = timezone.localdate(now)
     with transaction.atomic():
         orders = list(
-            WorkOrder.objects.select_for_update()
+            WorkOrder.objects.select_for_update(of=("self",))
             .filter(status=S.DEFERRED, defer_until__lte=today)
             .select_related("household", "unit")
         )

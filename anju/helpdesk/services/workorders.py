@@ -135,7 +135,9 @@ def check_move(order: WorkOrder, to: str) -> None:
 
 def _locked(order: WorkOrder) -> WorkOrder:
     return (
-        WorkOrder.objects.select_for_update()
+        # Lock the order's row only: PostgreSQL cannot lock the nullable side of the
+        # outer joins to its household, unit and repairer.
+        WorkOrder.objects.select_for_update(of=("self",))
         .select_related("estate", "repair_class", "household", "unit", "assigned_to")
         .get(pk=order.pk)
     )

@@ -94,7 +94,8 @@ def test_a_responded_order_escalates_when_it_is_not_done_in_time(
     frozen.move_to("2026-03-10 11:00 +08:00")
     with django_capture_on_commit_callbacks(execute=True):
         assert workorders_escalate()["managers"] == 1
-    assert "not done by 2026-03-10 10:00" in escalated_to(w.propmgr).get().body
+    # Messages are written in Chinese, the district's language; the deadline is in it.
+    assert "2026-03-10 10:00未完成" in escalated_to(w.propmgr).get().body
     assert WorkOrder.objects.get(pk=order.pk).escalation == 1
 
 

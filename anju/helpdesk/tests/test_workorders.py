@@ -418,7 +418,7 @@ def test_the_repairer_finishes_with_photos_and_materials_and_the_tenant_is_asked
     assert order.materials == [["角阀", "1", "个"], ["生料带", "0.5", "卷"]]
     assert order.photos.filter(stage="done").count() == 1
     message = Message.objects.get(template="workorder.done")
-    assert message.household == w.cast.alice_household and "7 days" in message.body
+    assert message.household == w.cast.alice_household and "7天内" in message.body
 
 
 @pytest.mark.parametrize(

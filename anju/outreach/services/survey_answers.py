@@ -127,7 +127,7 @@ def survey_answer(invitation: Invitation, *, answers: Mapping[int, object]) -> R
     today = timezone.localdate()
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("survey", "household__unit")
             .get(pk=invitation.pk)
         )
