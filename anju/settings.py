@@ -292,13 +292,23 @@ ANJU_MESSAGE_SENDERS = {
     "in_app": "anju.core.notify.StoredSender",
     "email": env.str("ANJU_EMAIL_SENDER", default="anju.core.notify.EmailSender"),
 }
-# Mail is written to files under .data/mail until a real mailer is configured.
+# Email goes to an SMTP server (ANJU_EMAIL_HOST, ANJU_EMAIL_PORT) in production; in
+# development it is written to files under .data/mail.
+_MAIL_BACKEND = env.str(
+    "ANJU_EMAIL_BACKEND",
+    default="django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 MAILERS = {
     "default": {
-        "BACKEND": env.str(
-            "ANJU_EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
-        ),
-        "OPTIONS": {"file_path": env.str("ANJU_EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))},
+        "BACKEND": _MAIL_BACKEND,
+        "OPTIONS": {"file_path": env.str("ANJU_EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))}
+        if _MAIL_BACKEND.endswith("filebased.EmailBackend")
+        else {
+            "host": env.str("ANJU_EMAIL_HOST", default="localhost"),
+            "port": env.int("ANJU_EMAIL_PORT", default=25),
+        },
     }
 }
 DEFAULT_FROM_EMAIL = env.str("ANJU_FROM_EMAIL", default="anju@localhost")
