@@ -18,12 +18,11 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.core import audit, notify, pii, timeline
+from anju.core import audit, hourly_limit, notify, pii, timeline
 from anju.core.errors import DomainError
 from anju.core.models import MessageChannel, Organisation, OrgKind, User
 from anju.core.numbering import next_number, with_fresh_number
@@ -329,24 +328,18 @@ def notify_submitter(feedback: Feedback, code: str, *, key: str, **extra) -> Non
 # --- The public page's limit ----------------------------------------------------------------
 
 
-def _throttle_key(ip: str | None, now: datetime.datetime) -> str:
-    return f"anju:feedback:{ip or 'unknown'}:{now:%Y%m%d%H}"
-
-
 def public_feedback_left(ip: str | None) -> int:
     """How many more times this address may give feedback on the public page this hour."""
-    used = cache.get(_throttle_key(ip, timezone.now()), 0)
-    return max(settings.ANJU_PUBLIC_FEEDBACK_PER_HOUR - used, 0)
+    return hourly_limit.left("feedback", ip, settings.ANJU_PUBLIC_FEEDBACK_PER_HOUR)
 
 
 def _throttle(ip: str | None) -> None:
-    key = _throttle_key(ip, timezone.now())
-    cache.add(key, 0, timeout=3600)
-    if cache.incr(key) > settings.ANJU_PUBLIC_FEEDBACK_PER_HOUR:
-        raise DomainError(
-            _("Too much feedback from your address this hour; please try again later."),
-            code="rate_limited",
-        )
+    hourly_limit.count(
+        "feedback",
+        ip,
+        settings.ANJU_PUBLIC_FEEDBACK_PER_HOUR,
+        message=_("Too much feedback from your address this hour; please try again later."),
+    )
 
 
 # --- Giving feedback --------------------------------------------------------------------------

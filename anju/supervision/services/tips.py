@@ -10,14 +10,13 @@ import datetime
 import secrets
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.core import audit, pii, timeline
+from anju.core import audit, hourly_limit, pii, timeline
 from anju.core.errors import DomainError
 from anju.core.models import AuditKind
 from anju.core.numbering import next_number, with_fresh_number
@@ -49,25 +48,19 @@ def normalise_code(raw: str) -> str:
 # --- The public page's limit ----------------------------------------------------------
 
 
-def _throttle_key(ip: str | None, now: datetime.datetime) -> str:
-    return f"anju:tips:{ip or 'unknown'}:{now:%Y%m%d%H}"
-
-
 def public_tips_left(ip: str | None) -> int:
     """How many more tips this address may send on the public page this hour."""
-    used = cache.get(_throttle_key(ip, timezone.now()), 0)
-    return max(int(thresholds.value("public_tips_per_hour")) - used, 0)
+    return hourly_limit.left("tips", ip, int(thresholds.value("public_tips_per_hour")))
 
 
 def _throttle(ip: str | None) -> None:
     """Count one public tip from `ip` in the current hour; refuse beyond the limit."""
-    key = _throttle_key(ip, timezone.now())
-    cache.add(key, 0, timeout=3600)
-    if cache.incr(key) > int(thresholds.value("public_tips_per_hour")):
-        raise DomainError(
-            _("Too many tips from your address this hour; please try again later."),
-            code="rate_limited",
-        )
+    hourly_limit.count(
+        "tips",
+        ip,
+        int(thresholds.value("public_tips_per_hour")),
+        message=_("Too many tips from your address this hour; please try again later."),
+    )
 
 
 # --- Giving a tip ---------------------------------------------------------------------
