@@ -152,8 +152,9 @@ def queue(
 
 
 def queue_many(rows: list[tuple[str, str, Any, dict]], *, language: str = "zh-hans") -> int:
-    """Queue many messages at once: rows of (code, key, household, context). Keys
-    already in the outbox are skipped. Returns how many were queued."""
+    """Queue many messages at once: rows of (code, key, to, context), where `to` is a
+    household or a person's account (a `User`). Keys already in the outbox are
+    skipped. Returns how many were queued."""
     keys = [key for _, key, _, _ in rows]
     seen: set[str] = set()
     for start in range(0, len(keys), 5000):  # SQLite allows so many parameters
@@ -163,17 +164,20 @@ def queue_many(rows: list[tuple[str, str, Any, dict]], *, language: str = "zh-ha
     at_once = {channel: _delivered_at_once(channel) for channel in MessageChannel.values}
     now = timezone.now()
     fresh = []
-    for code, key, household, context in rows:
+    for code, key, to, context in rows:
         if key in seen:
             continue
         seen.add(key)
         template = TEMPLATES[code]
+        user = to if isinstance(to, User) else None
+        household = None if user is not None else to
         message = Message(
             key=key,
             household=household,
+            user=user,
             channel=template.channel,
             template=code,
-            recipient=recipient_of(household, template.channel),
+            recipient=str(user) if user is not None else recipient_of(household, template.channel),
             body=render(code, context, language=language, saved=saved),
         )
         if at_once[template.channel]:

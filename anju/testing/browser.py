@@ -22,6 +22,13 @@ class Walk:
 
     def go(self, name, *args):
         self.page.goto(self.base + reverse(name, args=args))
+        self.settle()
+
+    def settle(self):
+        """Wait until the page's own requests (the message badges, the photos) are
+        done: the in-memory test database refuses a read while a request writes its
+        session."""
+        self.page.wait_for_load_state("networkidle")
 
     def log_in(self, username):
         self.page.context.clear_cookies()
@@ -30,8 +37,10 @@ class Walk:
         self.page.locator("input[name=password]").fill(PASSWORD)
         self.page.get_by_test_id("login-submit").click()
         expect(self.page.get_by_test_id("logout")).to_be_attached()
+        self.settle()
 
     def said(self, pattern=None):
+        self.settle()
         expect(self.page.locator(".alert-danger")).to_have_count(0)
         success = self.page.locator(".alert-success")
         expect(success.first).to_be_visible()

@@ -98,22 +98,22 @@ def _escalation_messages(level: int, ids: list[int], now: datetime.datetime) -> 
                 )
             )
             people = _recipients(level, orders)
+            rows = []
             for order in orders:
                 org = order.property_company_id if level == 1 else order.estate.operator_id
+                context = {
+                    "number": order.number,
+                    "where": where_of(order),
+                    "problem": str(order.repair_class),
+                    "late": _late(order, now),
+                    "repairer": str(order.assigned_to or _("nobody yet")),
+                    "level": str(Escalation(level).label),
+                }
                 for user in people.get(org, []):
-                    notify.queue(
-                        "workorder.escalated",
-                        key=f"workorder:{order.pk}:r{order.reopen_count}:esc{level}:u{user.pk}",
-                        user=user,
-                        language=MESSAGE_LANGUAGE,
-                        number=order.number,
-                        where=where_of(order),
-                        problem=str(order.repair_class),
-                        late=_late(order, now),
-                        repairer=str(order.assigned_to or _("nobody yet")),
-                        level=str(Escalation(level).label),
-                    )
-                    queued += 1
+                    key = f"workorder:{order.pk}:r{order.reopen_count}:esc{level}:u{user.pk}"
+                    rows.append(("workorder.escalated", key, user, context))
+            # One bulk write a chunk: a backlog after an outage is hundreds of messages.
+            queued += notify.queue_many(rows, language=MESSAGE_LANGUAGE)
     return queued
 
 
