@@ -4,6 +4,7 @@ import json
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -355,9 +356,12 @@ class MessageTemplate(models.Model):
 
 class MessageQuerySet(models.QuerySet):
     def visible_to(self, user):
+        """Households' messages in the user's estates; a message addressed to a person
+        (a staff member's in-app message) only to that person."""
         from .scoping import estate_q
 
-        return self.filter(estate_q(user, "household__estate"))
+        mine = Q(user__isnull=True) | Q(user_id=getattr(user, "pk", None))
+        return self.filter(estate_q(user, "household__estate")).filter(mine)
 
 
 class Message(models.Model):

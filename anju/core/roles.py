@@ -232,6 +232,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _HELPDESK_SEEN
         | {
             Perm.HOUSING_VIEW,
+            Perm.EXPORT,  # its company's orders and the SLA report, to Excel
             Perm.WORKORDER_ENTER,
             Perm.WORKORDER_DISPATCH,
             Perm.WORKORDER_WORK,

@@ -92,3 +92,12 @@ def test_the_inbox_runs_the_same_queries_for_more_messages(
         escalate(cast.users["propmgr"], f"WO-{n}")
     with django_assert_max_num_queries(len(few)):
         assert client.get(reverse("inbox")).status_code == 200
+
+
+def test_a_staff_members_in_app_message_is_not_in_the_outbox_of_others(cast, client_for):
+    notify.register("test.in_app", MessageChannel.IN_APP, "Order {number} is overdue.")
+    notify.queue("test.in_app", key="esc", user=cast.users["propmgr"], number="BX1")
+    for role in ("officer", "auditor", "operator"):
+        assert not Message.objects.visible_to(cast.users[role]).exists(), role
+    page = client_for("officer").get(reverse("message_list")).content.decode()
+    assert "Order BX1 is overdue." not in page

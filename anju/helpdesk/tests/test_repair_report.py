@@ -106,6 +106,10 @@ def test_the_report_page_draws_its_charts_and_exports_the_rows(w, month, client_
     rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.values)
     assert rows[0][0] == "Property company" and len(rows) == 4
     assert rows[2][:3] == ("康居物业", "2026-03", 4)
-    # The property manager may read it but not export (no export permission).
+    # The property manager exports its own company's rows only; the property
+    # repairer, without the export permission, gets the page.
     manager = client_for("propmgr").get(url + "&format=xlsx")
-    assert manager["Content-Type"].startswith("text/html")
+    mine = list(openpyxl.load_workbook(io.BytesIO(manager.content)).active.values)
+    assert {row[0] for row in mine[1:]} == {"康居物业"}
+    repairer = client_for("repairer").get(url + "&format=xlsx")
+    assert repairer["Content-Type"].startswith("text/html")
