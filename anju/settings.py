@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "anju.exits",
     "anju.helpdesk",
     "anju.outreach",
+    "anju.evaluation",
     "anju.portal",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("anju.exits.urls")),
     path("", include("anju.helpdesk.urls")),
     path("", include("anju.outreach.urls")),
+    path("", include("anju.evaluation.urls")),
     path("", include("anju.portal.urls")),
     path("api/v1/", include("anju.api_urls")),
     path("django-admin/", admin.site.urls),

@@ -103,6 +103,21 @@ class Perm(models.TextChoices):
     PUBLICITY_MANAGE = "outreach.publish", _("Publish notices and policy explainers")
     ACTIVITY_MANAGE = "outreach.activities", _("Run community activities and record attendance")
     SURVEY_MANAGE = "outreach.surveys", _("Design and send satisfaction surveys")
+    EVALUATION_VIEW = "evaluation.view", _("View evaluation scores and their records")
+    EVALUATION_MANAGE = (
+        "evaluation.manage",
+        _("Edit schemes, run periods, resolve objections, publish grades, decide consequences"),
+    )
+    EVALUATION_SCORE = "evaluation.score", _("Score the manual indicators, with evidence")
+    EVALUATION_RESPOND = (
+        "evaluation.respond",
+        _("Object to one's organisation's draft scores and report rectifications"),
+    )
+    CONSEQUENCE_RECORD = (
+        "evaluation.consequences",
+        _("Record that a tenant's interview, warning or referral was carried out"),
+    )
+    COCKPIT_VIEW = "evaluation.cockpit", _("View the district dashboard (驾驶舱)")
 
 
 _VIEW = {Perm.HOUSING_VIEW, Perm.HOUSEHOLDS_VIEW, Perm.EXPORT}
@@ -110,6 +125,7 @@ _ADMISSION_VIEW = {Perm.ADMISSION_VIEW}
 _SUPERVISION_FIELD = {Perm.SUPERVISION_VIEW, Perm.INSPECT, Perm.CASE_MANAGE}
 _EXITS_DESK = {Perm.EXITS_VIEW, Perm.EXIT_MANAGE, Perm.HANDOVER, Perm.EXCHANGE_ENTER}
 _HELPDESK_SEEN = {Perm.HELPDESK_VIEW, Perm.OUTREACH_VIEW}
+_EVALUATED = {Perm.EVALUATION_VIEW, Perm.EVALUATION_RESPOND}
 _TENANCY_DESK = {
     Perm.TENANCY_VIEW,
     Perm.BILLING_MANAGE,
@@ -165,12 +181,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PUBLICITY_MANAGE,
             Perm.ACTIVITY_MANAGE,
             Perm.SURVEY_MANAGE,
+            Perm.EVALUATION_VIEW,
+            Perm.EVALUATION_MANAGE,
+            Perm.EVALUATION_SCORE,
+            Perm.CONSEQUENCE_RECORD,
+            Perm.COCKPIT_VIEW,
         }
     ),
     Role.STREET_REVIEWER: frozenset(
         _VIEW
         | _ADMISSION_VIEW
         | _HELPDESK_SEEN
+        | _EVALUATED
         | {
             Perm.APPLICATION_REVIEW,
             Perm.TENANCY_VIEW,
@@ -200,6 +222,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.FEEDBACK_ENTER,
             Perm.FEEDBACK_ANSWER,
             Perm.ACTIVITY_MANAGE,
+            *_EVALUATED,
+            Perm.CONSEQUENCE_RECORD,
         }
     ),
     Role.OPERATOR_CLERK: frozenset(
@@ -223,6 +247,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.WORKORDER_QUALITY,
             Perm.FEEDBACK_ENTER,
             Perm.FEEDBACK_ANSWER,
+            *_EVALUATED,
+            Perm.CONSEQUENCE_RECORD,
         }
     ),
     # A repairer sees the orders of the estates the company serves and works them; the
@@ -238,6 +264,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.WORKORDER_WORK,
             Perm.WORKORDER_QUALITY,
             Perm.FEEDBACK_ANSWER,
+            *_EVALUATED,
         }
     ),
     Role.PARTNER_AGENCY: frozenset({Perm.VERIFICATION_ANSWER}),
@@ -245,7 +272,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _VIEW
         | _ADMISSION_VIEW
         | _HELPDESK_SEEN
-        | {Perm.AUDIT_VIEW, Perm.TENANCY_VIEW, Perm.SUPERVISION_VIEW, Perm.EXITS_VIEW}
+        | {
+            Perm.AUDIT_VIEW,
+            Perm.TENANCY_VIEW,
+            Perm.SUPERVISION_VIEW,
+            Perm.EXITS_VIEW,
+            Perm.EVALUATION_VIEW,
+            Perm.COCKPIT_VIEW,
+        }
     ),
     Role.SYSTEM_ADMIN: frozenset({Perm.ORGS_MANAGE}),
     Role.SECURITY_ADMIN: frozenset({Perm.USERS_MANAGE, Perm.APIKEYS_MANAGE}),

@@ -50,6 +50,12 @@ WAITING_MANAGE = frozenset({"officer"})
 ROUND_MANAGE = frozenset({"officer"})
 SELECTION_RECORD = frozenset({"officer", "operator"})
 LEASE_SIGN = frozenset({"officer", "operator"})
+EVALUATION_VIEW = frozenset({"officer", "street", "community", "operator", "propmgr", "auditor"})
+EVALUATION_MANAGE = frozenset({"officer"})
+EVALUATION_SCORE = frozenset({"officer"})
+EVALUATION_RESPOND = frozenset({"street", "community", "operator", "propmgr"})
+CONSEQUENCE_RECORD = frozenset({"officer", "community", "operator"})
+COCKPIT_VIEW = frozenset({"officer", "auditor"})
 
 
 @dataclass(frozen=True)

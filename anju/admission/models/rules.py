@@ -121,6 +121,14 @@ class RuleSet(models.Model):
     recovery_deadline_days = models.PositiveSmallIntegerField(
         _("days an order to return a recovered unit gives (art. 27)"), default=30
     )
+    # Evaluation: the rent discount a household earns with an excellent grade, applied
+    # by the bill run while the discount is in effect.
+    conduct_rent_discount = models.DecimalField(
+        _("rent discount for an excellent household (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5.00"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
     )

@@ -110,6 +110,7 @@ RULESET_FIELDS = [
     "points_review_threshold",
     "moving_period_months",
     "recovery_deadline_days",
+    "conduct_rent_discount",
 ]
 
 

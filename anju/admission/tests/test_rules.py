@@ -366,6 +366,7 @@ def test_the_procedure_numbers_are_edited_and_the_year_of_a_draft_too(cast, clie
         "points_review_threshold": "16",
         "moving_period_months": "2",
         "recovery_deadline_days": "30",
+        "conduct_rent_discount": "5.00",
     }
     response = client_for("officer").post(reverse("ruleset_edit", args=[ruleset.pk]), data)
     assert response.status_code == 302

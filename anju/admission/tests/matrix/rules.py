@@ -95,6 +95,7 @@ ROWS = [
             "points_review_threshold": "16",
             "moving_period_months": "2",
             "recovery_deadline_days": "30",
+            "conduct_rent_discount": "5.00",
         },
     ),
     Row(
