@@ -96,6 +96,7 @@ def generate(
     supervision: bool = True,
     exits: bool = True,
     services: bool = True,
+    evaluation: bool = True,
     events_days: int = 0,
 ) -> Result:
     say = progress or (lambda message: None)
@@ -112,6 +113,7 @@ def generate(
         supervision=supervision,
         exits=exits,
         services=services,
+        evaluation=evaluation,
         events_days=events_days,
     )
     writer.run()
@@ -181,6 +183,7 @@ class _Writer:
         supervision: bool = True,
         exits: bool = True,
         services: bool = True,
+        evaluation: bool = True,
         events_days: int = 0,
     ):
         self.plan = plan
@@ -191,6 +194,7 @@ class _Writer:
         self.with_supervision = supervision
         self.with_exits = exits
         self.with_services = services
+        self.with_evaluation = evaluation
         self.events_result = None
         self.counts: dict[str, int] = {}
         self.org_pk: dict[str, int] = {}
@@ -226,6 +230,8 @@ class _Writer:
             stages.append(self.exits)
         if self.with_services:
             stages.append(self.services)
+        if self.with_tenancy and self.with_services and self.with_evaluation:
+            stages.append(self.evaluation)
         for stage in stages:
             self.stage_no += 1
             name = stage.__name__
@@ -638,6 +644,14 @@ class _Writer:
 
         for generate_part in (generate_helpdesk, generate_outreach):
             self.counts.update(generate_part(seed=self.plan.seed, say=self.say))
+
+    def evaluation(self) -> None:
+        """Evaluation periods over the district's records: 2025 and two quarters of
+        2026 published with their objections and consequences, the third quarter in
+        progress (see `anju.demo.evaluation`)."""
+        from .evaluation import generate as generate_evaluation
+
+        self.counts.update(generate_evaluation(seed=self.plan.seed, say=self.say))
 
     def exits(self) -> None:
         """Exit cases at every stage (some overdue, some in court, some closed with their

@@ -170,8 +170,9 @@ DECLARED_SHARE = 50
 OVER_INCOME_SHARE = 8
 # The channel a household usually pays by, with weights.
 CHANNELS = {"wechat": 40, "alipay": 25, "bank": 20, "cash": 15}
-# Days from the due date to the payment: mostly on time, some early, a few late.
-DELAYS = [(-5, -1, 25), (0, 3, 62), (4, 15, 13)]
+# Days from the due date to the payment: mostly on the day or early, some a few days
+# late, a few later still.
+DELAYS = [(-5, -1, 30), (0, 0, 48), (1, 3, 14), (4, 15, 8)]
 
 
 def add_months(month: datetime.date, n: int) -> datetime.date:

@@ -540,6 +540,7 @@ APP_MATRICES = [
         "anju.exits.tests.matrix",
         "anju.helpdesk.tests.matrix",
         "anju.outreach.tests.matrix",
+        "anju.evaluation.tests.matrix",
     )
     for info in sorted(
         pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda m: m.name

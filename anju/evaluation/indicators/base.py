@@ -8,7 +8,9 @@ cover most indicators:
 - `Ratio`: the share of the period's records that meet a condition ("orders done in
   time"): value = 100 × hits / count;
 - `Mean`: the mean of a per-record amount ("days from vacant to let");
-- `Total`: the sum of a per-record amount ("valid points").
+- `Total`: the sum of a per-record amount ("valid points");
+- `Share`: 100 × the sum of a per-record part over the sum of a per-record whole
+  ("rent collected of rent billed").
 
 Each module of this package defines the indicators of one party kind and registers
 them with `@register`; `Indicator.source` names them."""
@@ -20,7 +22,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
-    Avg,
     BooleanField,
     Case,
     Count,
@@ -31,10 +32,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 CENT = Decimal("0.01")
+# Sums and means are cast to this: SQLite returns them as floats, which are rounded back
+# to cents before any division, so that the database and the drill-down agree.
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ def day_bounds(
         end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
     )
     return first, after
+
+
+def local_date(field: str) -> TruncDate:
+    """The district's local date of a datetime field, in the database."""
+    return TruncDate(field, tzinfo=timezone.get_current_timezone())
 
 
 class Definition:
@@ -165,11 +174,15 @@ class _Amount(Definition):
 
 class Mean(_Amount):
     def compute(self, start, end):
-        rows = self._grouped(start, end).annotate(
-            n=Count("pk"),
-            v=Avg(Cast(self.amount(start, end), DecimalField(max_digits=14, decimal_places=2))),
-        )
-        return {row[self.party]: Measure(quantize(row["v"]), row["n"]) for row in rows if row["n"]}
+        # The exact quotient of the sum and the count of the amounts that are there, as
+        # `measure_of` takes it (an `Avg` would be a float on SQLite).
+        amount = Cast(self.amount(start, end), MONEY)
+        rows = self._grouped(start, end).annotate(n=Count(amount), s=Sum(amount))
+        return {
+            row[self.party]: Measure(quantize(quantize(row["s"]) / row["n"]), row["n"])
+            for row in rows
+            if row["n"]
+        }
 
     def measure_of(self, rows):
         amounts = [Decimal(row.contribution) for row in rows if row.contribution is not None]
@@ -191,6 +204,50 @@ class Total(_Amount):
         return Measure(
             quantize(sum((Decimal(r.contribution or 0) for r in rows), Decimal(0))), len(rows)
         )
+
+
+class Share(Definition):
+    """100 × Σ `part` / Σ `whole` over the records: each record weighs by its `whole`
+    (a bill by its amount). Each record carries `whole` and, as its `contribution`,
+    its `part`."""
+
+    def whole(self, start: datetime.date, end: datetime.date):
+        raise NotImplementedError
+
+    def part(self, start: datetime.date, end: datetime.date):
+        raise NotImplementedError
+
+    def compute(self, start, end):
+        rows = self._grouped(start, end).annotate(
+            n=Count("pk"),
+            w=Sum(Cast(self.whole(start, end), MONEY)),
+            p=Sum(Cast(self.part(start, end), MONEY)),
+        )
+        return {
+            row[self.party]: Measure(
+                quantize(Decimal(100) * quantize(row["p"] or 0) / quantize(row["w"])), row["n"]
+            )
+            for row in rows
+            if row["n"] and quantize(row["w"])
+        }
+
+    def records(self, start, end, party_id):
+        return (
+            self.base(start, end)
+            .filter(**{self.party: party_id})
+            .annotate(
+                whole=Cast(self.whole(start, end), MONEY),
+                contribution=Cast(self.part(start, end), MONEY),
+            )
+        )
+
+    def measure_of(self, rows):
+        rows = list(rows)
+        whole = sum((Decimal(r.whole or 0) for r in rows), Decimal(0))
+        if not rows or not whole:
+            return Measure(None)
+        part = sum((Decimal(r.contribution or 0) for r in rows), Decimal(0))
+        return Measure(quantize(Decimal(100) * part / whole), len(rows))
 
 
 REGISTRY: dict[str, Definition] = {}

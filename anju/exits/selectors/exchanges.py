@@ -77,8 +77,17 @@ def matching_units(request: ExchangeRequest, on: datetime.date) -> QuerySet[Unit
 
 
 def requests_for(user) -> QuerySet[ExchangeRequest]:
-    return ExchangeRequest.objects.visible_to(user).select_related(
-        "household__head", "unit__building", "estate", "target_unit__estate", "decided_by"
+    """The requests `user` sees, each marked `good_standing` when its household holds
+    an evaluation's good-conduct standing today (it gives priority in exchanges)."""
+    from anju.evaluation.models import ConsequenceKind
+    from anju.evaluation.selectors.consequences import in_effect_exists
+
+    return (
+        ExchangeRequest.objects.visible_to(user)
+        .select_related(
+            "household__head", "unit__building", "estate", "target_unit__estate", "decided_by"
+        )
+        .annotate(good_standing=in_effect_exists(ConsequenceKind.GOOD_STANDING))
     )
 
 
@@ -101,7 +110,8 @@ def request_list(user, *, kind="", status="", estate=None, q="") -> QuerySet[Exc
         requests = requests.filter(
             Q(number__icontains=q) | Q(household__number__icontains=q) | Q(unit__code__icontains=q)
         )
-    return requests.order_by("-created_at", "-id")
+    # Households with a good-conduct standing come first (priority in exchanges).
+    return requests.order_by("-good_standing", "-created_at", "-id")
 
 
 def household_for_request(user, pk) -> Household:

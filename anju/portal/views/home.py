@@ -4,6 +4,7 @@ account stands (applying, or following an application)."""
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from anju.evaluation.selectors.consequences import household_standing
 from anju.helpdesk.selectors.feedback import household_feedback_card
 from anju.helpdesk.selectors.workorders import open_repairs_of
 from anju.households.models import LeaseStatus
@@ -46,5 +47,6 @@ def home(request):
             "repairs": open_repairs_of(household),
             # Important notices still to confirm: one query, the first few.
             "notices_to_confirm": list(awaiting_confirmation(household)[:NOTICES_ON_HOME]),
+            "standing": household_standing(household),
         },
     )

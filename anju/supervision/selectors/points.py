@@ -75,7 +75,11 @@ def standing(household, on: datetime.date | None = None) -> Standing:
 
 def review_rows(user, on: datetime.date | None = None):
     """Households in the user's scope holding at least the review threshold on `on`,
-    most points first, each with its valid total and latest misdeed."""
+    most points first, each with its valid total and latest misdeed; then the
+    households an evaluation referred to the review (a POINTS_REFERRAL in effect),
+    each marked with that referral (`referral`), whatever their points."""
+    from anju.evaluation.selectors.consequences import referrals_in_effect
+
     on = on or timezone.localdate()
     rows = (
         PointEntry.objects.visible_to(user)
@@ -93,5 +97,27 @@ def review_rows(user, on: datetime.date | None = None):
         h.valid_total = totals[h.pk]["total"]
         h.latest = totals[h.pk]["latest"]
         out.append(h)
+    referrals = referrals_in_effect(on, Household.objects.visible_to(user).values("pk"))
+    by_household = {c.evaluation.household_id: c for c in referrals}
+    for h in out:
+        h.referral = by_household.pop(h.pk, None)
     out.sort(key=lambda h: (-h.valid_total, h.number))
+    if by_household:
+        held = {
+            household: (total, latest)
+            for household, total, latest in PointEntry.objects.filter(
+                kind=EntryKind.POINTS, household__in=by_household
+            )
+            .valid_on(on)
+            .values("household")
+            .annotate(total=Sum("points"), latest=Max("occurred_on"))
+            .values_list("household", "total", "latest")
+        }
+        referred = list(
+            Household.objects.filter(pk__in=by_household).select_related("head", "unit", "estate")
+        )
+        for h in sorted(referred, key=lambda h: h.number):
+            h.valid_total, h.latest = held.get(h.pk, (0, None))
+            h.referral = by_household[h.pk]
+            out.append(h)
     return out

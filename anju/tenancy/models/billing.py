@@ -92,6 +92,10 @@ class Bill(models.Model):
     period_end = models.DateField(_("to"), null=True, blank=True)
     due_on = models.DateField(_("due"))
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    # The good-conduct rent discount (evaluation) taken off a rent bill's `amount`.
+    discount = models.DecimalField(
+        _("conduct discount (yuan)"), max_digits=12, decimal_places=2, default=0, db_default=0
+    )
     settled = models.DecimalField(_("paid (yuan)"), max_digits=12, decimal_places=2, default=0)
     status = models.CharField(
         _("status"), max_length=10, choices=BillStatus.choices, default=BillStatus.OPEN

@@ -5,7 +5,11 @@ second run for the same month create nothing. Other kinds of bill (deposit, fine
 surcharge, back rent, damage, paid repair) are raised one at a time by `bill_raise`.
 
 Proration: a month's rent is Σ(rent in cents × days covered) ÷ days in the month,
-rounded half up to the cent. A whole month is exactly the rent."""
+rounded half up to the cent. A whole month is exactly the rent.
+
+A household with a good-conduct rent discount (an evaluation's RENT_DISCOUNT
+consequence) in effect on the first day of the month pays that percent less: the
+discount, rounded half up to the cent, is taken off and kept on the bill (`discount`)."""
 
 from __future__ import annotations
 
@@ -90,25 +94,50 @@ def bill_run_sql(estate_filter: bool, *, batched: bool = False) -> str:
     where_estate = f"AND {d['estates']}" if estate_filter else ""
     if batched:
         where_estate += " AND l.id >= %(lo)s AND l.id < %(hi)s"
+    # The discount in effect on the month's first day, in hundredths of a percent. An
+    # expired one (done by the sweep) still counts for a month it covered; a cancelled
+    # one never does.
+    discount = f"""
+        COALESCE((
+            SELECT MAX(CAST(ROUND(c.percent * 100) AS INTEGER))
+            FROM evaluation_consequence c
+            JOIN evaluation_evaluation e ON e.id = c.evaluation_id
+            WHERE e.household_id = g.household_id
+              AND c.kind = 'rent_discount' AND c.state IN ('in_effect', 'done')
+              AND c.percent IS NOT NULL AND c.valid_from <= {m0}
+              AND (c.valid_until IS NULL OR c.valid_until >= {m0})
+        ), 0)"""
     return f"""
         INSERT INTO tenancy_bill (
             household_id, lease_id, estate_id, kind, period, period_start, period_end,
-            due_on, amount, settled, status, description, source_key, run_id,
+            due_on, amount, discount, settled, status, description, source_key, run_id,
             created_by_id, created_at, cancelled_reason
         )
-        SELECT l.household_id, l.id, u.estate_id, 'rent', {m0},
-               {d["max"]}(l.start, {m0}), {d["min"]}({last}, {m1}), {d["due"]},
-               ((CAST(SUM({d["cents"]} * {days}) AS BIGINT) * 2 + %(md)s) / (2 * %(md)s)) / 100.0,
+        SELECT b.household_id, b.lease_id, b.estate_id, 'rent', b.period, b.period_start,
+               b.period_end, b.due_on, (b.cents - b.off) / 100.0, b.off / 100.0,
                0, 'open', '', NULL, %(run)s, %(actor)s, %(now)s, ''
-        FROM households_lease l
-        JOIN housing_unit u ON u.id = l.unit_id
-        JOIN households_leaserent r ON r.lease_id = l.id
-        WHERE l.start <= {m1} AND {last} >= {m0}
-          AND r.effective_from <= {m1}
-          AND (r.effective_until IS NULL OR r.effective_until >= {m0})
-          AND r.effective_from <= {last}
-          {where_estate}
-        GROUP BY l.id, l.household_id, u.estate_id, l.start, l.end, l.ended_on, l.billing_day
+        FROM (
+            SELECT g.*, (g.cents * {discount} * 2 + 10000) / 20000 AS off
+            FROM (
+                SELECT l.household_id AS household_id, l.id AS lease_id,
+                       u.estate_id AS estate_id, {m0} AS period,
+                       {d["max"]}(l.start, {m0}) AS period_start,
+                       {d["min"]}({last}, {m1}) AS period_end, {d["due"]} AS due_on,
+                       (CAST(SUM({d["cents"]} * {days}) AS BIGINT) * 2 + %(md)s)
+                           / (2 * %(md)s) AS cents
+                FROM households_lease l
+                JOIN housing_unit u ON u.id = l.unit_id
+                JOIN households_leaserent r ON r.lease_id = l.id
+                WHERE l.start <= {m1} AND {last} >= {m0}
+                  AND r.effective_from <= {m1}
+                  AND (r.effective_until IS NULL OR r.effective_until >= {m0})
+                  AND r.effective_from <= {last}
+                  {where_estate}
+                GROUP BY l.id, l.household_id, u.estate_id, l.start, l.end, l.ended_on,
+                         l.billing_day
+            ) g
+        ) b
+        WHERE 1 = 1
         ON CONFLICT DO NOTHING
     """
 
