@@ -33,6 +33,31 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
 
+def save_audited(obj, *, actor, action, fields, values, citation="", context=None) -> dict:
+    """Apply `values` to `obj`, save the fields that changed and write one audit entry
+    with the before and after of each change, the `citation` of the document that
+    ordered it and `context`. Decimals are compared at the field's precision (1600 and
+    1600.00 are no change). Returns the changes ({} when nothing changed)."""
+    before = snapshot(obj, fields)
+    for key, value in values.items():
+        field = obj._meta.get_field(key)
+        if isinstance(field, models.DecimalField) and value is not None:
+            value = Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+        setattr(obj, key, value)
+    changes = diff(before, snapshot(obj, fields))
+    if not changes:
+        return {}
+    with transaction.atomic():
+        obj.save(update_fields=list(changes))
+        record(
+            actor=actor,
+            action=action,
+            target=obj,
+            changes={**(context or {}), **changes, **({"citation": citation} if citation else {})},
+        )
+    return changes
+
+
 def _label(obj) -> tuple[str, str, str]:
     if isinstance(obj, models.Model):
         return obj._meta.label_lower, str(obj.pk), str(obj)[:200]

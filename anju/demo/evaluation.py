@@ -255,7 +255,7 @@ def _carry_out(period: Period, officer, rng: random.Random, published_on: dateti
             if rng.random() < 0.15:
                 continue
             estate = c.evaluation.estate
-            worker = community_staff.get(estate.community_id) if estate else None
-            if worker is not None:
-                note = "已约谈户主，告知考核结果及整改要求。"
-                cq.consequence_done(c, actor=worker, note=note)
+            # The household's community records it; where the demo has no worker for
+            # that community, the authority's officer does.
+            worker = (community_staff.get(estate.community_id) if estate else None) or officer
+            cq.consequence_done(c, actor=worker, note="已约谈户主，告知考核结果及整改要求。")

@@ -10,7 +10,7 @@ is a new rule set (`ruleset_create`), copied from the last one."""
 from datetime import date
 from decimal import Decimal
 
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -260,30 +260,6 @@ def _unknown(values: dict, allowed: list[str]) -> None:
         )
 
 
-def _save_audited(obj, *, actor, action, fields, values, citation, context) -> dict:
-    """Apply `values`, save the changed fields and write one audit entry with the
-    before/after of each change, the citation and `context`. Returns the changes."""
-    before = audit.snapshot(obj, fields)
-    for key, value in values.items():
-        field = obj._meta.get_field(key)
-        if isinstance(field, models.DecimalField) and value is not None:
-            # 1600 and 1600.00 are the same limit; the audit shows no change for it.
-            value = Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
-        setattr(obj, key, value)
-    changes = audit.diff(before, audit.snapshot(obj, fields))
-    if not changes:
-        return {}
-    with transaction.atomic():
-        obj.save(update_fields=list(changes))
-        audit.record(
-            actor=actor,
-            action=action,
-            target=obj,
-            changes={**context, **changes, **({"citation": citation} if citation else {})},
-        )
-    return changes
-
-
 def ruleset_update(ruleset: RuleSet, *, actor, citation: str = "", **values) -> RuleSet:
     """Change the year's source, effective date or procedure numbers. The year itself
     is fixed once published (applications and their numbers carry it)."""
@@ -322,7 +298,7 @@ def ruleset_update(ruleset: RuleSet, *, actor, citation: str = "", **values) -> 
         RefusalConsequence.values
     ):
         raise DomainError(_("Choose what follows too many refusals."), code="choice")
-    _save_audited(
+    audit.save_audited(
         ruleset,
         actor=actor,
         action="ruleset.update",
@@ -405,7 +381,7 @@ def category_rule_update(rule: CategoryRule, *, actor, citation: str = "", **val
         raise DomainError(_("The minimum age is above the maximum age."), code="age_range")
     if "area_standard" in values:
         values["area_standard"] = check_area_standard(values["area_standard"])
-    _save_audited(
+    audit.save_audited(
         rule,
         actor=actor,
         action="ruleset.category",
@@ -430,7 +406,7 @@ def priority_rule_update(rule: PriorityRule, *, actor, citation: str = "", **val
         raise DomainError(_("Give the age from which a member counts as elderly."), code="age")
     if rule.ground != PriorityGround.ELDERLY and min_age is not None:
         raise DomainError(_("Only the elderly ground has an age."), code="age")
-    _save_audited(
+    audit.save_audited(
         rule,
         actor=actor,
         action="ruleset.priority",

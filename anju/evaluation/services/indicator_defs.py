@@ -16,7 +16,7 @@ from anju.core import audit
 from anju.core.errors import DomainError
 
 from ..models import MANUAL, Direction, Indicator, IndicatorUnit, PartyKind
-from .schemes import _unknown, save_audited
+from .schemes import _unknown
 
 TEXT_FIELDS = ["name_zh", "name_en", "definition_zh", "definition_en", "sort", "is_active"]
 MANUAL_FIELDS = ["unit", "direction"]
@@ -117,7 +117,7 @@ def indicator_update(indicator: Indicator, *, actor, **values) -> Indicator:
             _("A published scheme uses this indicator: its unit and direction are fixed."),
             code="in_use",
         )
-    save_audited(
+    audit.save_audited(
         indicator,
         actor=actor,
         action="evaluation.indicator.update",

@@ -14,6 +14,7 @@ resolution, and re-ranks its party kind."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 RUN_KIND = "evaluation.compute"
 BATCH = 2000
 EVALUATION_FIELDS = ["total", "grade", "rank", "scheme", "estate"]
+# A compute job unfinished after this long is taken to have died with its worker.
+STALE_MINUTES = 60
 
 
 # --- The job ------------------------------------------------------------------------------
@@ -47,9 +50,18 @@ def period_compute_start(period: Period, *, actor) -> JobRun:
     """Queue the computation of `period`'s scores (again, if it has been computed)."""
     check_status(period, PeriodStatus.OPEN)
     if period.job_id and not period.job.is_finished:
-        raise DomainError(
-            _("The scores of %(name)s are being computed already.") % {"name": period.name},
-            code="running",
+        # A job that shows no sign of life for an hour died with its worker: it no
+        # longer blocks a new one.
+        stale = timezone.now() - datetime.timedelta(minutes=STALE_MINUTES)
+        if period.job.created_at > stale:
+            raise DomainError(
+                _("The scores of %(name)s are being computed already.") % {"name": period.name},
+                code="running",
+            )
+        JobRun.objects.filter(pk=period.job_id).update(
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            message=_("Abandoned: no progress for an hour; computed again."),
         )
     with transaction.atomic():
         job = JobRun.objects.create(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,30 +54,6 @@ def _unknown(values: dict, allowed: list[str]) -> None:
             _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))},
             code="unknown_field",
         )
-
-
-def save_audited(obj, *, actor, action, fields, values, citation="", context=None) -> dict:
-    """Apply `values`, save the changed fields and write one audit entry with the
-    before and after of each change, the citation and `context`. Returns the changes."""
-    before = audit.snapshot(obj, fields)
-    for key, value in values.items():
-        field = obj._meta.get_field(key)
-        if isinstance(field, models.DecimalField) and value is not None:
-            # 90 and 90.00 are the same threshold; the audit shows no change for it.
-            value = Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
-        setattr(obj, key, value)
-    changes = audit.diff(before, audit.snapshot(obj, fields))
-    if not changes:
-        return {}
-    with transaction.atomic():
-        obj.save(update_fields=list(changes))
-        audit.record(
-            actor=actor,
-            action=action,
-            target=obj,
-            changes={**(context or {}), **changes, **({"citation": citation} if citation else {})},
-        )
-    return changes
 
 
 # --- Versions -----------------------------------------------------------------------------
@@ -176,7 +152,7 @@ def scheme_update(scheme: Scheme, *, actor, citation: str = "", **values) -> Sch
             _("The thresholds must be ordered: 0 ≤ pass ≤ good ≤ excellent ≤ 100."),
             code="thresholds",
         )
-    save_audited(
+    audit.save_audited(
         scheme,
         actor=actor,
         action="evaluation.scheme.update",
@@ -297,7 +273,7 @@ def line_update(line: SchemeLine, *, actor, **values) -> SchemeLine:
         target=values.get("target", line.target),
         zero_at=values.get("zero_at", line.zero_at),
     )
-    save_audited(
+    audit.save_audited(
         line,
         actor=actor,
         action="evaluation.scheme.line_update",

@@ -210,6 +210,21 @@ def test_the_background_job_computes_and_keeps_its_progress(
     assert period.job == job and period.computed_at is not None
 
 
+def test_a_running_job_blocks_another_until_it_is_an_hour_old(world):
+    period = opened(world)
+    with at(AFTER_Q2):
+        first = period_compute_start(period, actor=world.officer)  # never run
+        with pytest.raises(DomainError) as error:
+            period_compute_start(period, actor=world.officer)
+        assert error.value.code == "running"
+    with at(AFTER_Q2 + datetime.timedelta(minutes=61)):
+        second = period_compute_start(period, actor=world.officer)
+    first.refresh_from_db()
+    period.refresh_from_db()
+    assert first.status == JobStatus.FAILED and first.finished_at is not None
+    assert period.job == second and second.status == JobStatus.QUEUED
+
+
 def test_a_disclosed_periods_scores_are_frozen(world):
     period = computed(world)
     score_all_manual(period, world)
