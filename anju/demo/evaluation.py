@@ -2,13 +2,15 @@
 the parties would, then dated back where the story needs a past:
 
 - the seeded default schemes, published by the officer;
+- volunteering in 2025 by about one household in eight (good-conduct credit);
 - the year 2025 (every party, and every tenant household) and the first two quarters
   of 2026 (the organisations), each computed from the district's records, the manual
   indicators scored with a written comment and the inspection record as evidence,
   disclosed, objected to by a property company and an operator (one objection upheld
   with a corrected value, one rejected), published; their consequences raised and, for
-  the earlier periods, partly carried out (rectifications reported and verified,
-  interviews held), one rectification left overdue;
+  the earlier periods, partly carried out (fee adjustments applied, rectifications
+  reported and verified, interviews held), the latest quarter's last rectification
+  left overdue;
 - the third quarter of 2026 in progress: disclosed a few days ago, one objection
   resolved, one still pending (the demo property manager's).
 
@@ -71,6 +73,7 @@ def generate(*, seed: int, say=print) -> dict[str, int]:
         return {}
     for scheme in Scheme.objects.filter(published_at__isnull=True, created_by__isnull=True):
         scheme_publish(scheme, actor=officer)
+    _volunteering_2025(officer, rng)
     evidence = _inspection_record()
     counts = {"evaluation_periods": 0, "evaluation_objections": 0, "evaluation_consequences": 0}
     today = timezone.localdate()
@@ -85,7 +88,7 @@ def generate(*, seed: int, say=print) -> dict[str, int]:
         if published_on is None:
             # In progress: disclosed three days ago; the operator's objection resolved,
             # the property manager's still pending.
-            _resolve(objections[1:], officer, rng)
+            _resolve([o for o in objections if o[0].raised_by.username != "propmgr"], officer, rng)
             _date_period(period, disclosed_on=today - datetime.timedelta(days=3))
             say(f"      evaluation {period.name}: disclosed, objections open")
             continue
@@ -96,13 +99,37 @@ def generate(*, seed: int, say=print) -> dict[str, int]:
         period.refresh_from_db()
         period_publish(period, actor=officer)
         _date_period(period, disclosed_on=disclosed_on, published_on=published_on)
-        _carry_out(period, officer, rng, published_on)
+        last_published = published_on == max(p[3] for p in PERIODS if p[3])
+        _carry_out(period, officer, rng, leave_overdue=last_published)
         counts["evaluation_consequences"] += Consequence.objects.filter(
             evaluation__period=period
         ).count()
         say(f"      evaluation {period.name}: published")
     consequences_expire(today)
     return counts
+
+
+def _volunteering_2025(officer, rng: random.Random) -> None:
+    """About one household in eight volunteered in 2025 (the good-conduct credit that
+    excellence in the year's evaluation rewards), recorded by the authority."""
+    from anju.households.models import Household, HouseholdStatus
+    from anju.supervision.models import CreditKind
+    from anju.supervision.services.credits import credit_record
+
+    households = Household.objects.filter(status=HouseholdStatus.TENANT).order_by("pk")
+    for household in households.iterator(chunk_size=2000):
+        if rng.random() >= 0.125:
+            continue
+        day = datetime.date(2025, rng.randint(3, 11), rng.randint(1, 28))
+        credit_record(
+            household,
+            actor=officer,
+            kind=CreditKind.VOLUNTEERING,
+            amount=Decimal(rng.choice([3, 4, 6, 8, 12])),
+            occurred_on=day,
+            details="社区志愿服务（环境整治、助老服务）",
+            source_key=f"demo-volunteer-2025-{household.pk}",
+        )
 
 
 def _inspection_record() -> bytes:
@@ -126,65 +153,66 @@ def _score_manual(period: Period, officer, rng: random.Random, evidence: bytes) 
         score_enter(score, actor=officer, value=value, comment=rng.choice(COMMENTS), evidence=[pdf])
 
 
-def _party_user(evaluation: Evaluation, username: str | None = None):
+def _party_user(evaluation: Evaluation):
     users = User.objects.filter(organisation=evaluation.organisation, is_active=True)
-    if username:
-        users = users.filter(username=username)
     return users.filter(roles__role__in=["property_manager", "operator_clerk"]).first()
 
 
-def _object(period: Period, rng: random.Random) -> list[Objection]:
-    """A property company objects to its slowest indicator; an operator to its
-    collection rate."""
+# Who objects, to which indicators (the lowest scored of them), why, and how the
+# authority decides: (username, indicator codes, reasons, upheld, resolution).
+OBJECTIONS = [
+    (
+        "propmgr",
+        ("property.responded_in_time", "property.done_in_time"),
+        "部分工单因住户不在家无法入户，已在系统中记录预约时间，不应计为超时，"
+        "请按预约时间重新核算。",
+        True,
+        "经核实，预约上门的工单按预约时间计算时限，予以更正。",
+    ),
+    (
+        "operator",
+        ("operator.rent_collection",),
+        "本期有三户因银行代扣系统故障延迟到账，已提供银行证明，请予以核减。",
+        False,
+        "银行证明显示款项于到期日后到账，仍属逾期，维持原评分。",
+    ),
+]
+
+
+def _object(period: Period, rng: random.Random) -> list[tuple[Objection, bool, str]]:
+    """The demo property manager's company objects to its slower repair indicator;
+    the demo operator to its rent collection rate."""
     made = []
-    manager = User.objects.filter(username="propmgr").select_related("organisation").first()
-    clerk = User.objects.filter(username="operator").select_related("organisation").first()
-    for user, text in (
-        (
-            manager,
-            "部分工单因住户不在家无法入户，已在系统中记录预约时间，不应计为超时，"
-            "请按预约时间重新核算。",
-        ),
-        (
-            clerk,
-            "本期有三户因银行代扣系统故障延迟到账，已提供银行证明，请予以核减。",
-        ),
-    ):
+    for username, codes, reasons, upheld, resolution in OBJECTIONS:
+        user = User.objects.filter(username=username).select_related("organisation").first()
         if user is None or user.organisation is None:
             continue
-        evaluation = Evaluation.objects.filter(
-            period=period, organisation=user.organisation
-        ).first()
-        if evaluation is None:
-            continue
         score = (
-            evaluation.scores.filter(score__isnull=False)
-            .exclude(line__indicator__source="manual")
-            .order_by("score", "pk")
+            Score.objects.filter(
+                evaluation__period=period,
+                evaluation__organisation=user.organisation,
+                line__indicator__code__in=codes,
+                value__lt=100,  # no late order, nothing to object to
+            )
+            .select_related("evaluation")
+            .order_by("score", "value", "pk")
             .first()
         )
-        made.append(ob.objection_raise(evaluation, actor=user, reasons=text, score=score))
+        if score is None:
+            continue
+        objection = ob.objection_raise(score.evaluation, actor=user, reasons=reasons, score=score)
+        made.append((objection, upheld, resolution))
     return made
 
 
-def _resolve(objections: list[Objection], officer, rng: random.Random) -> None:
-    for n, objection in enumerate(objections):
-        if n % 2 == 0 and objection.score and objection.score.value is not None:
+def _resolve(objections: list[tuple[Objection, bool, str]], officer, rng: random.Random) -> None:
+    for objection, upheld, resolution in objections:
+        corrected = None
+        if upheld:
             corrected = min(Decimal(100), objection.score.value + Decimal(rng.randint(3, 8)))
-            ob.objection_resolve(
-                objection,
-                actor=officer,
-                upheld=True,
-                resolution="经核实，预约上门的工单按预约时间计算时限，予以更正。",
-                new_value=corrected,
-            )
-        else:
-            ob.objection_resolve(
-                objection,
-                actor=officer,
-                upheld=False,
-                resolution="银行证明显示款项于到期日后到账，仍属逾期，维持原评分。",
-            )
+        ob.objection_resolve(
+            objection, actor=officer, upheld=upheld, resolution=resolution, new_value=corrected
+        )
 
 
 def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
@@ -222,7 +250,7 @@ def _date_period(
     )
 
 
-def _carry_out(period: Period, officer, rng: random.Random, published_on: datetime.date) -> None:
+def _carry_out(period: Period, officer, rng: random.Random, *, leave_overdue: bool) -> None:
     """What the parties and the authority did after publication: fee adjustments
     applied in the settlement, rectifications reported and verified (the last one
     left undone and overdue), interviews held and warnings delivered by the households'
@@ -240,7 +268,7 @@ def _carry_out(period: Period, officer, rng: random.Random, published_on: dateti
     }
     rectifications = [c for c in rows if c.kind == ConsequenceKind.RECTIFICATION]
     for n, c in enumerate(rectifications):
-        if n == len(rectifications) - 1 and period.kind == PeriodKind.QUARTER:
+        if leave_overdue and n == len(rectifications) - 1:
             continue  # left overdue: the dashboards show it
         party = _party_user(c.evaluation)
         if party is not None:

@@ -2,7 +2,7 @@
 
 A `Definition` turns a period into one `Measure` per party with one set-based query
 (`compute`), and lists the records behind one party's measure (`records`), each
-marked with what it contributed, so that the list reproduces the value. Three shapes
+marked with what it contributed, so that the list reproduces the value. Four shapes
 cover most indicators:
 
 - `Ratio`: the share of the period's records that meet a condition ("orders done in

@@ -361,18 +361,19 @@ LINES = {
 YEAR_TARGETS = {"operator.arrears_recovered": "400000"}
 
 # Rules: (grade, kind, percent, days, consecutive_fails).
+# A commendation, a renewal eligibility and a warning stand for a year.
 _ADMINISTRATIVE_RULES = [
-    ("excellent", "commendation", None, None, None),
+    ("excellent", "commendation", None, 365, None),
     ("fail", "rectification", None, 30, None),
-    ("fail", "warning", None, None, None),
+    ("fail", "warning", None, 365, None),
 ]
 _CONTRACTOR_RULES = [
-    ("excellent", "commendation", None, None, None),
-    ("excellent", "renewal_eligible", None, None, None),
+    ("excellent", "commendation", None, 365, None),
+    ("excellent", "renewal_eligible", None, 365, None),
     ("excellent", "fee_adjustment", "3", None, None),
-    ("good", "renewal_eligible", None, None, None),
+    ("good", "renewal_eligible", None, 365, None),
     ("fail", "rectification", None, 30, None),
-    ("fail", "warning", None, None, None),
+    ("fail", "warning", None, 365, None),
     ("fail", "fee_adjustment", "-5", None, None),
     ("fail", "termination", None, None, 2),
 ]
@@ -400,8 +401,8 @@ PERIODS = {
     "tenant": ("year",),
 }
 EFFECTIVE_FROM = datetime.date(2024, 1, 1)
-# A household is good from 75: punctual rent and no points, without volunteering,
-# is a good tenancy; excellence asks for good-conduct credit as well.
+# A household is good from 75: punctual rent and no points make a good tenancy even
+# without good-conduct credit.
 THRESHOLDS = {"tenant": {"good_from": Decimal(75)}}
 
 

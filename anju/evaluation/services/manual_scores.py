@@ -16,6 +16,7 @@ from anju.core.errors import DomainError
 from anju.core.uploads import check_document
 
 from ..models import PeriodStatus, Score, ScoreEvidence
+from ..scoring import line_score
 from .period_compute import evaluation_rescore
 from .periods import check_status
 
@@ -60,7 +61,7 @@ def score_enter(score: Score, *, actor, value, comment: str, evidence=()) -> Sco
     before = audit.snapshot(score, ["value", "comment"])
     with transaction.atomic():
         score.value = value
-        score.score = value
+        score.score = line_score(value, score.line.target, score.line.zero_at)
         score.comment = comment
         score.scored_by = actor
         score.scored_at = timezone.now()

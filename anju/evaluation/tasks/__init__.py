@@ -1,4 +1,4 @@
-"""Background tasks of the helpdesk app, one module per area; huey finds them through
+"""Background tasks of the evaluation app, one module per area; huey finds them through
 this package, which imports every module in it."""
 
 import importlib

@@ -47,6 +47,16 @@ def test_a_manual_score_is_kept_with_its_evaluator_and_evidence_and_moves_the_to
     assert AuditEntry.objects.filter(action="evaluation.score_entered", target_id=score.pk).exists()
 
 
+def test_a_manual_value_is_scored_by_its_line_like_any_other(world):
+    period = computed(world)
+    score = manual(period, world.property_1)
+    # The authority counts anything from 60 up as a pass mark here: 60 scores nought.
+    score.line.__class__.objects.filter(pk=score.line_id).update(zero_at=60)
+    score.refresh_from_db()
+    score = enter(score, world.officer, value=80)
+    assert (score.value, score.score) == (Decimal("80.00"), Decimal("50.00"))
+
+
 def test_a_second_entry_needs_no_new_evidence_but_still_a_comment(world):
     period = computed(world)
     score = enter(manual(period, world.property_1), world.officer, value=50)

@@ -98,6 +98,14 @@ def test_the_trace_page_lists_the_records_that_reproduce_the_value(world):
     assert reverse("evaluation_trace", args=[score.pk]) in scorecard.content.decode()
 
 
+def test_a_manual_score_has_no_records_page(world):
+    period = computed(world)
+    score = manual(period, world.property_1)
+    assert (
+        client(world.officer).get(reverse("evaluation_trace", args=[score.pk])).status_code == 404
+    )
+
+
 def test_the_trace_page_warns_when_the_records_changed_since_computing(world):
     period = disclosed(world)
     world.e1.units.filter(floor=3).update(floor=0)

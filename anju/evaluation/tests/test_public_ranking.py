@@ -46,7 +46,7 @@ def test_the_ranking_shows_operators_and_property_companies_only(world):
         world.charlie_household.number,
         "test.units_low",
         "Indicator test",
-        "指标",
+        "指标 test",
     ):
         assert secret not in text
 

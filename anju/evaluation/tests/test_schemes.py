@@ -105,7 +105,7 @@ def test_a_scheme_a_period_used_refuses_every_change(cast):
     with pytest.raises(DomainError) as error:
         svc.scheme_update(s, actor=cast.officer, citation="区住建发〔2027〕3号", good_from=85)
     assert error.value.code == "in_use"
-    assert "new version" in str(error.value)
+    assert "新建版本" in str(error.value)
 
 
 def test_the_thresholds_stay_ordered(cast):

@@ -8,7 +8,7 @@ open. The party's objection form, the objections and the resolve form are on the
 page (their actions are in `objections`)."""
 
 from django.contrib import messages
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -85,6 +85,9 @@ def evaluation_score_enter(request, score, pk):
 
 @staff_view(Perm.EVALUATION_VIEW, find=q.find_score)
 def evaluation_trace(request, score, pk):
+    if score.line.indicator.is_manual:
+        # A person's score has no records behind it: its evidence is on the scorecard.
+        raise Http404
     result = trace(score, request.user, request.GET.get("page"))
     context = {
         "score": score,
