@@ -248,6 +248,13 @@ def _date_period(
     Objection.objects.filter(evaluation__period=period).update(
         raised_at=_at(disclosed_on + datetime.timedelta(days=2))
     )
+    if published_on:
+        Objection.objects.filter(evaluation__period=period, resolved_at__isnull=False).update(
+            resolved_at=_at(disclosed_on + datetime.timedelta(days=6), 15)
+        )
+    Score.objects.filter(evaluation__period=period, scored_at__isnull=False).update(
+        scored_at=_at(disclosed_on - datetime.timedelta(days=5), 16)
+    )
 
 
 def _carry_out(period: Period, officer, rng: random.Random, *, leave_overdue: bool) -> None:

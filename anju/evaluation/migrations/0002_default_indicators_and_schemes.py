@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db import migrations
 
-SOURCE = "Anju defaults, to be confirmed by the authority"
+SOURCE = "安居系统默认考核方案（待主管部门确认）"
 MANUAL = "manual"
 
 # --- The indicators ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from anju.core.labels import register_choices
@@ -56,7 +56,7 @@ class IndicatorUnit(models.TextChoices):
     DAYS = "days", _("days")
     YUAN = "yuan", _("yuan")
     POINTS = "points", _("points")
-    SCORE = "score", _("score")
+    SCORE = "score", pgettext_lazy("evaluation unit", "score")
     COUNT = "count", _("count")
 
 

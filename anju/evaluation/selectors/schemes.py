@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 
 from anju.core.access import get_or_404
 
-from ..models import ConsequenceRule, Indicator, PeriodKind, Scheme, SchemeLine
+from ..models import ConsequenceRule, Grade, Indicator, PeriodKind, Scheme, SchemeLine
 
 
 def scheme_for_user(user, pk) -> Scheme:
@@ -55,7 +55,10 @@ def scheme_lines(scheme: Scheme) -> list[SchemeLine]:
 
 
 def scheme_rules(scheme: Scheme) -> list[ConsequenceRule]:
-    return list(scheme.consequence_rules.order_by("grade", "kind"))
+    """The rules from the best grade down."""
+    order = {grade: n for n, grade in enumerate(Grade.values)}
+    rules = scheme.consequence_rules.all()
+    return sorted(rules, key=lambda rule: (order.get(rule.grade, len(order)), rule.kind))
 
 
 def scheme_usage(scheme: Scheme, limit: int = 20) -> list[dict]:

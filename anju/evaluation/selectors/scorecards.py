@@ -98,7 +98,12 @@ def trace(score: Score, user, page_number=None) -> Trace:
     evaluation = score.evaluation
     period = evaluation.period
     d = definition(score.line.indicator.source)
-    records = d.records(period.starts_on, period.ends_on, party_id(evaluation)).order_by("pk")
+    records = d.records(period.starts_on, period.ends_on, party_id(evaluation))
+    # A rate's records that did not count (the late orders, say) come first: they are
+    # what a reader looks for.
+    records = (
+        records.order_by("contribution", "pk") if isinstance(d, Ratio) else records.order_by("pk")
+    )
     measure = d.measure_of(records)
     page = Paginator(records, TRACE_PAGE).get_page(page_number)
     rows = []

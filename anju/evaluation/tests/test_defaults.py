@@ -20,7 +20,7 @@ from anju.evaluation.models import (
 
 pytestmark = pytest.mark.django_db
 
-SOURCE = "Anju defaults, to be confirmed by the authority"
+SOURCE = "安居系统默认考核方案（待主管部门确认）"
 
 
 def test_every_computation_has_its_indicator_and_every_computed_indicator_a_computation():
@@ -86,9 +86,9 @@ def test_the_consequences_follow_the_grades():
         }
 
     assert rules("community") == {
-        ("excellent", "commendation"): (None, None, None),
+        ("excellent", "commendation"): (None, 365, None),
         ("fail", "rectification"): (None, 30, None),
-        ("fail", "warning"): (None, None, None),
+        ("fail", "warning"): (None, 365, None),
     }
     contractor = rules("property")
     assert contractor[("excellent", "fee_adjustment")] == (Decimal("3.00"), None, None)

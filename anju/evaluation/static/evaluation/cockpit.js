@@ -17,6 +17,14 @@
 
   const axisLabel = extra => Object.assign({ color: MUTED, fontSize: FONT }, extra || {});
   const pct = c => (c.percent ? v => (v === null || v === undefined ? "—" : v + "%") : undefined);
+  // Names that all start alike ("长治市…有限公司") lose what tells them apart when cut
+  // short: the axis drops the start they share (the tooltip keeps the whole name).
+  const shared = names => {
+    if (names.length < 2) return 0;
+    let n = 0;
+    while (n < names[0].length && names.every(x => x[n] === names[0][n])) n++;
+    return n;
+  };
 
   function option(c) {
     const base = {
@@ -57,7 +65,8 @@
       const s = c.series[0] || { data: [], grades: [] };
       return Object.assign(base, { grid: Object.assign(grid, { right: 56 }), legend: { show: false },
         xAxis: Object.assign(valueAxis, { max: 100, axisLabel: axisLabel({ show: false }) }),
-        yAxis: Object.assign(catAxis, { inverse: true }),
+        yAxis: Object.assign(catAxis, { inverse: true, axisLabel: axisLabel({ width: 190, overflow: "truncate",
+          interval: 0, formatter: (n => v => v.slice(n))(shared(c.categories)) }) }),
         series: [{ name: s.name, type: "bar", barMaxWidth: 26,
           data: s.data.map((v, i) => ({ value: v, itemStyle: { color: GRADE[s.grades[i]] || PALETTE[0] } })),
           label: { show: true, position: "right", color: INK, fontSize: FONT, fontWeight: "bold" } }] });

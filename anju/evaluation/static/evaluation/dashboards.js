@@ -8,7 +8,7 @@
   const data = JSON.parse(source.textContent);
   if (!data) return;
   const labels = JSON.parse(document.getElementById("party-labels").textContent);
-  const GRADE = { excellent: "#2fb344", good: "#206bc4", pass: "#f59f00", fail: "#d63939" };
+  const GRADE = { excellent: "#2fb344", good: "#0ca678", pass: "#f59f00", fail: "#d63939" };
   const target = (values) => ({ name: labels.target, type: "line", data: values, symbol: "none",
     lineStyle: { type: "dashed", width: 2, color: "#d63939" }, itemStyle: { color: "#d63939" }, connectNulls: true });
   const base = (periods) => ({
@@ -18,6 +18,12 @@
     xAxis: { type: "category", data: periods, axisLabel: { fontSize: 11 } },
     yAxis: { type: "value", scale: true },
   });
+  // A chart with no value at all says so instead of drawing empty axes; a percentage's
+  // axis stops at 100.
+  const blank = values => values.every(v => v === null || v === undefined);
+  const nothing = el => ({ title: { text: el.dataset.empty || "", left: "center", top: "middle",
+    textStyle: { color: "#667382", fontSize: 13, fontWeight: "normal" } } });
+  const axis = el => ({ type: "value", scale: true, max: el.dataset.percent ? 100 : null });
   const charts = [];
   document.querySelectorAll(".party-chart").forEach(el => {
     let option = null;
@@ -32,12 +38,14 @@
     } else if (el.dataset.kind === "indicator" && data.indicators) {
       const t = data.indicators[Number(el.dataset.index)];
       if (!t) return;
-      option = Object.assign(base(t.periods), {
+      option = blank(t.values) ? nothing(el) : Object.assign(base(t.periods), {
+        yAxis: axis(el),
         series: [{ name: labels.value, type: "line", data: t.values, symbolSize: 8, itemStyle: { color: "#206bc4" },
           label: { show: true, position: "top", fontSize: 11 } }, target(t.targets)],
       });
     } else if (el.dataset.kind === "trend" && data.parties) {
-      option = Object.assign(base(data.periods), {
+      option = blank(data.parties.flatMap(p => p.values)) ? nothing(el) : Object.assign(base(data.periods), {
+        yAxis: axis(el),
         series: [...data.parties.map(p => ({ name: p.name, type: "line", data: p.values, symbolSize: 7, connectNulls: false })),
           target(data.targets)],
       });
