@@ -228,3 +228,17 @@ def test_an_anonymous_visitor_is_sent_to_log_in(world, db):
 def test_the_cockpit_takes_no_post(world, db):
     cast, _built = world
     assert client(cast.users["officer"]).post(reverse("cockpit_data")).status_code == 405
+
+
+def test_the_closed_months_kept_for_the_district_follow_a_new_bill(world, db):
+    from anju.evaluation.selectors.cockpit import closed_months, month_add
+    from anju.tenancy.services.billing import bill_run
+
+    cast, _built = world
+    officer = cast.users["officer"]
+    month = month_add(timezone.localdate().replace(day=1), -1)
+    before = closed_months(officer, [month])[month]["billed"]
+    assert closed_months(officer, [month])[month]["billed"] == before  # kept, same answer
+    bill_run(month)
+    after = closed_months(officer, [month])[month]["billed"]
+    assert after > before  # a new bill is a new key: not the kept sums
