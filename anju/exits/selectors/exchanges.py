@@ -111,7 +111,8 @@ def request_list(user, *, kind="", status="", estate=None, q="") -> QuerySet[Exc
             Q(number__icontains=q) | Q(household__number__icontains=q) | Q(unit__code__icontains=q)
         )
     # Households with a good-conduct standing come first (priority in exchanges).
-    return requests.order_by("-good_standing", "-created_at", "-id")
+    # (`good_standing` is the annotation of `requests_for`.)
+    return requests.order_by(F("good_standing").desc(), "-created_at", "-id")
 
 
 def household_for_request(user, pk) -> Household:
