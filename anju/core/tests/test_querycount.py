@@ -202,10 +202,10 @@ def test_the_portal_runs_the_same_queries_for_a_fuller_archive(
     fill_archive(cast, 1)
     small = count_queries(client, url)
     fill_archive(cast, 6, start=1)
-    # 24: the archive, one query for an open recertification campaign's card, and the
+    # 25: the archive, one query for an open recertification campaign's card, the
     # service cards: open repairs (1), feedback (3), notices to confirm (1), activities
-    # and surveys (2).
-    with django_assert_max_num_queries(24):
+    # and surveys (2), and the evaluation's standing, title and discount (1).
+    with django_assert_max_num_queries(25):
         assert client.get(url).status_code == 200
     assert count_queries(client, url) == small
 
