@@ -17,6 +17,7 @@ them with `@register`; `Indicator.source` names them."""
 
 from __future__ import annotations
 
+import abc
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -83,10 +84,13 @@ def local_date(field: str) -> TruncDate:
     return TruncDate(field, tzinfo=timezone.get_current_timezone())
 
 
-class Definition:
+class Definition(abc.ABC):
     """A computed indicator. Subclasses set `code` (the `Indicator.source` it
     implements), `party_kind`, `party` (the lookup from a record to the party's id:
-    an organisation's or a household's), `columns`, and implement `base`."""
+    an organisation's or a household's), `columns`, and implement `base`. The methods
+    marked abstract are what a shape (`Ratio`, `Mean`, `Total`, `Share`) or an
+    indicator must supply: `register` instantiates the class, so an indicator that
+    leaves one out fails when Anju starts."""
 
     code: str = ""
     party_kind: str = ""
@@ -96,30 +100,32 @@ class Definition:
     detail_url: str | None = None
     detail_arg: str = "pk"
 
+    @abc.abstractmethod
     def base(self, start: datetime.date, end: datetime.date) -> QuerySet:
         """Every record of the period that the indicator measures, for all parties."""
-        raise NotImplementedError
 
     def _grouped(self, start, end) -> QuerySet:
         return self.base(start, end).exclude(**{f"{self.party}__isnull": True}).values(self.party)
 
+    @abc.abstractmethod
     def compute(self, start: datetime.date, end: datetime.date) -> dict[int, Measure]:
-        raise NotImplementedError
+        """Every party's measure for the period, from one aggregate query."""
 
+    @abc.abstractmethod
     def records(self, start: datetime.date, end: datetime.date, party_id: int) -> QuerySet:
         """The records behind `party_id`'s measure, annotated with `contribution`."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def measure_of(self, rows) -> Measure:
         """The measure the drill-down rows reproduce (the traceability check)."""
-        raise NotImplementedError
 
 
 class Ratio(Definition):
     """100 × (records meeting `hit`) / (records)."""
 
+    @abc.abstractmethod
     def hit(self, start: datetime.date, end: datetime.date) -> Q:
-        raise NotImplementedError
+        """The condition a record meets to count (done in time, say)."""
 
     def compute(self, start, end):
         rows = self._grouped(start, end).annotate(
@@ -157,8 +163,9 @@ class Ratio(Definition):
 class _Amount(Definition):
     """A per-record amount (`amount`, an expression), aggregated per party."""
 
+    @abc.abstractmethod
     def amount(self, start: datetime.date, end: datetime.date):
-        raise NotImplementedError
+        """The expression of one record's amount (days, points, yuan)."""
 
     def records(self, start, end, party_id):
         return (
@@ -211,11 +218,13 @@ class Share(Definition):
     (a bill by its amount). Each record carries `whole` and, as its `contribution`,
     its `part`."""
 
+    @abc.abstractmethod
     def whole(self, start: datetime.date, end: datetime.date):
-        raise NotImplementedError
+        """The expression of what a record weighs (a bill's amount)."""
 
+    @abc.abstractmethod
     def part(self, start: datetime.date, end: datetime.date):
-        raise NotImplementedError
+        """The expression of the part of it that counts (what was paid in time)."""
 
     def compute(self, start, end):
         rows = self._grouped(start, end).annotate(

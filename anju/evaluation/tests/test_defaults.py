@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from anju.evaluation.indicators.base import REGISTRY
+from anju.evaluation.indicators.base import REGISTRY, Ratio, register
 from anju.evaluation.models import (
     MANUAL,
     ConsequenceRule,
@@ -121,3 +121,15 @@ def test_the_seed_is_undone_and_redone():
     seed.seed(apps, None)
     assert Indicator.objects.count() == len(seed.INDICATORS)
     assert Scheme.objects.count() == 9
+
+
+def test_a_definition_that_leaves_out_part_of_its_shape_is_refused_at_registration():
+    class NoCondition(Ratio):  # a rate without the condition a record must meet
+        code = "test.no_condition"
+
+        def base(self, start, end):
+            raise AssertionError("never called")
+
+    with pytest.raises(TypeError, match="hit"):
+        register(NoCondition)
+    assert "test.no_condition" not in REGISTRY
